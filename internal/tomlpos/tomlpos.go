@@ -116,3 +116,31 @@ func stripComment(s string) string {
 	}
 	return s
 }
+
+// ValueLine returns the file line of a position inside a string value: the
+// key is found as with Line, and nl is the number of newlines in the decoded
+// value before the position. A multi-line string ("""...""" or '''...''')
+// whose opening delimiter ends its line starts on the following line, as
+// TOML drops that first newline. For single-line strings nl is ignored.
+// It returns 0 when the key cannot be found.
+func (l *Locator) ValueLine(table string, index int, key string, nl int) int {
+	line := l.Line(table, index, key)
+	if line <= 0 || line > len(l.lines) {
+		return line
+	}
+	raw := l.lines[line-1]
+	eq := strings.IndexByte(raw, '=')
+	if eq < 0 {
+		return line
+	}
+	val := strings.TrimSpace(raw[eq+1:])
+	for _, delim := range []string{`"""`, `'''`} {
+		if strings.HasPrefix(val, delim) {
+			if strings.TrimSpace(val[len(delim):]) == "" {
+				return line + 1 + nl
+			}
+			return line + nl
+		}
+	}
+	return line
+}

@@ -44,3 +44,39 @@ kind = "openai"
 		}
 	}
 }
+
+func TestValueLine(t *testing.T) {
+	src := []byte(`id = "x"
+[[steps]]
+id = "a"
+prompt_template = """
+first
+second {{bad}}
+"""
+[[steps]]
+id = "b"
+prompt_template = """inline start
+next {{bad}}"""
+[[steps]]
+id = "c"
+prompt_template = "one line\n{{bad}}"
+`)
+	l := New(src)
+	cases := []struct {
+		index, nl, want int
+	}{
+		{0, 0, 5},
+		{0, 1, 6},
+		{1, 0, 10},
+		{1, 1, 11},
+		{2, 1, 14},
+	}
+	for _, c := range cases {
+		if got := l.ValueLine("steps", c.index, "prompt_template", c.nl); got != c.want {
+			t.Errorf("ValueLine(steps,%d,prompt_template,%d) = %d, want %d", c.index, c.nl, got, c.want)
+		}
+	}
+	if got := l.ValueLine("steps", 0, "nothing_here", 0); got != 2 {
+		t.Errorf("missing key falls back to the table header: got %d, want 2", got)
+	}
+}

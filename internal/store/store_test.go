@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/reasonkit/desktop/internal/egress"
 )
 
 // mustOpen opens a fresh store in a temp dir and closes it after the test.
@@ -216,5 +219,24 @@ func TestVectorSearchStaysInCollection(t *testing.T) {
 	}
 	if err := s.IntegrityCheck(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestOutboundLogKeepsBodiesPerRun(t *testing.T) {
+	s := mustOpen(t)
+	ctx := WithRunID(context.Background(), "run-1")
+	for i, body := range []string{`{"a":1}`, `{"b":2}`} {
+		e := egress.Entry{Time: time.Unix(int64(i), 0), Provider: "openai", Host: "127.0.0.1:1", Purpose: "chat", Bytes: len(body), Body: body, Status: 200}
+		if err := s.LogOutbound(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.LogOutbound(context.Background(), egress.Entry{Time: time.Now(), Provider: "x", Body: "other"})
+	recs, err := s.Outbound(context.Background(), "run-1", 10)
+	if err != nil || len(recs) != 2 || recs[0].Body != `{"b":2}` || recs[1].Provider != "openai" {
+		t.Fatalf("records = %+v, %v", recs, err)
+	}
+	if all, _ := s.Outbound(context.Background(), "", 10); len(all) != 3 {
+		t.Fatalf("all = %d", len(all))
 	}
 }

@@ -119,7 +119,7 @@ func stripComment(s string) string {
 
 // ValueLine returns the file line of a position inside a string value: the
 // key is found as with Line, and nl is the number of newlines in the decoded
-// value before the position. A multi-line string ("""...""" or '''...''')
+// value before the position. A multi-line string (basic or literal)
 // whose opening delimiter ends its line starts on the following line, as
 // TOML drops that first newline. For single-line strings nl is ignored.
 // It returns 0 when the key cannot be found.

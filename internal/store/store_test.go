@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reasonkit/desktop/internal/egress"
+	"github.com/reasonkit/desktop/internal/protocol"
 )
 
 // mustOpen opens a fresh store in a temp dir and closes it after the test.
@@ -238,5 +239,49 @@ func TestOutboundLogKeepsBodiesPerRun(t *testing.T) {
 	}
 	if all, _ := s.Outbound(context.Background(), "", 10); len(all) != 3 {
 		t.Fatalf("all = %d", len(all))
+	}
+}
+
+func TestRunTraceRoundTrip(t *testing.T) {
+	s := mustOpen(t)
+	ctx := context.Background()
+	rec := s.Runs()
+	conf := 0.8
+	started := time.Unix(100, 0)
+	run := &protocol.Run{ID: "r1", Kind: "protocol", Protocol: "gigathink", Inputs: map[string]string{"query": "Renew Acme?"},
+		Provider: "openai", Model: "gpt-4o-mini", Status: protocol.StatusRunning, StartedAt: started}
+	if err := rec.RunStarted(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	step := protocol.StepResult{Seq: 1, Protocol: "gigathink", Step: "identify_dimensions", Attempt: 1, Status: protocol.StatusRunning,
+		Prompt: "<data name=\"query\">Renew Acme?</data>", StartedAt: started}
+	if err := rec.StepStarted(ctx, "r1", step); err != nil {
+		t.Fatal(err)
+	}
+	// A run that dies here must still show its started step.
+	got, err := s.LoadRun(ctx, "r1")
+	if err != nil || len(got.Steps) != 1 || got.Steps[0].Prompt != step.Prompt {
+		t.Fatalf("in-flight run = %+v, %v", got, err)
+	}
+	step.Status, step.Reply, step.Confidence = protocol.StepOK, "1. cost\nCONFIDENCE: 0.8", &conf
+	if err := rec.StepFinished(ctx, "r1", step); err != nil {
+		t.Fatal(err)
+	}
+	run.Status, run.Confidence, run.Band, run.Answer = protocol.StatusCompleted, &conf, "moderate", "Renew."
+	run.Steps = []*protocol.StepResult{&step}
+	run.FinishedAt = started.Add(time.Second)
+	if err := rec.RunFinished(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.LoadRun(ctx, "r1")
+	if err != nil || got.Answer != "Renew." || *got.Confidence != 0.8 || got.Steps[0].Reply != step.Reply {
+		t.Fatalf("finished run = %+v, %v", got, err)
+	}
+	list, err := s.ListRuns(ctx, 10)
+	if err != nil || len(list) != 1 || list[0].Name != "gigathink" || list[0].Query != "Renew Acme?" || list[0].Steps != 1 {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	if _, err := s.LoadRun(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing run: %v", err)
 	}
 }

@@ -126,6 +126,11 @@ func Execute(ctx context.Context, spec RunSpec, deps Deps) (*Run, error) {
 		if spec.Query != "" && inputs[proto.PrimaryInput()] == "" {
 			inputs[proto.PrimaryInput()] = spec.Query
 		}
+		for _, k := range proto.Input.Required {
+			if strings.TrimSpace(inputs[k]) == "" {
+				return nil, fmt.Errorf("run: protocol %s needs input %q; give it as the query or with --input %s=...", proto.ID, k, k)
+			}
+		}
 		for _, k := range sortedKeys(inputs) {
 			if !proto.HasInput(k) {
 				return nil, fmt.Errorf("run: protocol %s has no input %q; its inputs are %s", proto.ID, k, strings.Join(append(append([]string{}, proto.Input.Required...), proto.Input.Optional...), ", "))

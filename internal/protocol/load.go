@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -40,8 +41,16 @@ func decodeErr(file string, loc *tomlpos.Locator, err error) *Error {
 	if errors.As(err, &pe) {
 		return &Error{File: file, Line: pe.Position.Line, Field: pe.LastKey, Msg: pe.Message + "; fix the TOML syntax or the value's type"}
 	}
+	if m := typeErrRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line, Field: m[2], Msg: m[3] + "; fix the value's type"}
+	}
 	return &Error{File: file, Msg: err.Error()}
 }
+
+// typeErrRE matches the decoder's type errors, which carry a line and key
+// in their text only.
+var typeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 
 // ParseProtocol parses and validates one protocol file's bytes. file names
 // the source in errors. It returns every problem found, ordered by line.

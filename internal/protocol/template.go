@@ -89,6 +89,12 @@ func ParseTemplate(src string) (*Template, []*TemplateError) {
 			break
 		}
 		end += open + 2
+		if strings.Contains(src[open+2:end], "{{") || strings.Contains(src[open+2:end], "\n") {
+			errs = append(errs, &TemplateError{Pos: open, Msg: "\"{{\" is never closed with \"}}\""})
+			appendNode(tnode{kind: tText, text: "{{", pos: open})
+			i = open + 2
+			continue
+		}
 		tag := strings.TrimSpace(src[open+2 : end])
 		i = end + 2
 		switch {

@@ -129,6 +129,8 @@ type Error struct {
 	Line int
 	Key  string
 	Msg  string
+	// Secret is true when the problem is a key written into the file.
+	Secret bool
 }
 
 func (e *Error) Error() string {
@@ -233,6 +235,7 @@ func decode(cfg *Config, file string, src []byte) error {
 		table, key := splitKey(k)
 		e := &Error{File: file, Line: loc.Line(table, 0, key), Key: k.String()}
 		if isSecretKey(key) {
+			e.Secret = true
 			e.Msg = "API keys do not belong in config.toml; store it in the OS keychain with `reasonkit keys set PROVIDER` (it reads the key from stdin) or set the provider's environment variable, then delete this line"
 		} else {
 			e.Msg = "unknown key; check its spelling against `reasonkit config init`"

@@ -264,3 +264,31 @@ func startHint() string {
 		return "start gnome-keyring (or another Secret Service such as KeePassXC) and unlock it"
 	}
 }
+
+// Ref names a provider and its configured key_env, for Statuses.
+type Ref struct{ Provider, KeyEnv string }
+
+// Statuses reports several providers. Once the keychain proves unreachable
+// it is not asked again (each attempt could take the whole timeout); the
+// remaining providers are resolved from the environment alone and carry the
+// same Error.
+func (k *Keychain) Statuses(refs []Ref) []Status {
+	out := make([]Status, 0, len(refs))
+	unreachable := ""
+	for _, r := range refs {
+		if unreachable == "" {
+			st := k.Status(r.Provider, r.KeyEnv)
+			unreachable = st.Error
+			out = append(out, st)
+			continue
+		}
+		st := Status{Provider: r.Provider, Source: SourceNone, EnvVar: EnvVar(r.Provider, r.KeyEnv), Error: unreachable}
+		if st.EnvVar != "" {
+			if v := strings.TrimSpace(k.getenv(st.EnvVar)); v != "" {
+				st.Set, st.Source, st.Masked = true, SourceEnvironment, Mask(v)
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}

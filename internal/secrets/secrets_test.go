@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zalando/go-keyring"
 	"net"
 	"os"
 	"os/exec"
@@ -282,3 +283,49 @@ func TestKeychainUnavailable(t *testing.T) {
 		})
 	}
 }
+
+// memBackend is a keychain in memory that can be made unreachable.
+type memBackend struct {
+	m     map[string]string
+	calls int
+	down  error
+}
+
+func (b *memBackend) Set(s, a, v string) error { b.calls++; b.m[s+"/"+a] = v; return b.down }
+func (b *memBackend) Get(s, a string) (string, error) {
+	b.calls++
+	if b.down != nil {
+		return "", b.down
+	}
+	v, ok := b.m[s+"/"+a]
+	if !ok {
+		return "", keyringNotFound
+	}
+	return v, nil
+}
+func (b *memBackend) Delete(s, a string) error { b.calls++; delete(b.m, s+"/"+a); return b.down }
+
+func TestStatusesAskAnUnreachableKeychainOnce(t *testing.T) {
+	b := &memBackend{m: map[string]string{}, down: errors.New("dbus: connection refused")}
+	kc := NewWithBackend(b, func(k string) string {
+		if k == "ANTHROPIC_API_KEY" {
+			return "sk-ant-from-env-123456"
+		}
+		return ""
+	}, time.Second)
+	sts := kc.Statuses([]Ref{{"openai", "OPENAI_API_KEY"}, {"anthropic", ""}, {"ollama", ""}})
+	if b.calls != 1 {
+		t.Fatalf("keychain asked %d times, want once", b.calls)
+	}
+	if sts[0].Set || !strings.Contains(sts[0].Error, "no OS keychain reachable") {
+		t.Fatalf("openai status %+v", sts[0])
+	}
+	if !sts[1].Set || sts[1].Source != SourceEnvironment || sts[1].Masked != "…3456" || sts[1].Error == "" {
+		t.Fatalf("anthropic status %+v", sts[1])
+	}
+	if sts[2].Set || sts[2].Source != SourceNone || sts[2].EnvVar != "" {
+		t.Fatalf("ollama status %+v", sts[2])
+	}
+}
+
+var keyringNotFound = keyring.ErrNotFound

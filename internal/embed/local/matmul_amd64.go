@@ -4,7 +4,9 @@ import "golang.org/x/sys/cpu"
 
 // useAVX2 selects the assembly kernels; they need AVX2 and FMA, which the
 // CPU is asked about once at start.
-var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+var useAVX2 = cpuHasAVX2()
+
+func cpuHasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
 
 //go:noescape
 func kern6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int)

@@ -3,7 +3,9 @@
 package local
 
 // useAVX2 is false off amd64: the portable Go kernels run.
-const useAVX2 = false
+var useAVX2 = false
+
+func cpuHasAVX2() bool { return false }
 
 func kernel6(k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
 	kernel6Go(k, a, lda, panel, c, ldc)

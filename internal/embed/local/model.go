@@ -206,10 +206,13 @@ func (m *Model) embedWindows(ctx context.Context, wins []window) ([][]float32, e
 	}
 	// Similar lengths together keep padding small.
 	sort.SliceStable(order, func(a, b int) bool { return len(wins[order[a]].ids) < len(wins[order[b]].ids) })
+	// At least one batch per worker, so a call of a few dozen texts still
+	// uses every core.
+	perBatch := min(maxBatchWindows, (len(order)+m.workers-1)/m.workers)
 	var batches [][]int
 	for s := 0; s < len(order); {
 		e := s + 1
-		for e < len(order) && e-s < maxBatchWindows && (e-s+1)*len(wins[order[e]].ids) <= maxBatchTokens {
+		for e < len(order) && e-s < perBatch && (e-s+1)*len(wins[order[e]].ids) <= maxBatchTokens {
 			e++
 		}
 		batches = append(batches, order[s:e])

@@ -16,16 +16,16 @@ var ops map[string]opFunc
 
 func init() {
 	ops = map[string]opFunc{
-		"Add":           elementwise(func(a, b float32) float32 { return a + b }, func(a, b int32) int32 { return a + b }),
-		"Sub":           elementwise(func(a, b float32) float32 { return a - b }, func(a, b int32) int32 { return a - b }),
-		"Mul":           elementwise(func(a, b float32) float32 { return a * b }, func(a, b int32) int32 { return a * b }),
-		"RealDiv":       elementwise(func(a, b float32) float32 { return a / b }, nil),
-		"Maximum":       elementwise(func(a, b float32) float32 { return max(a, b) }, func(a, b int32) int32 { return max(a, b) }),
+		"Add":           elementwise(opAdd, func(a, b int32) int32 { return a + b }),
+		"Sub":           elementwise(opSub, func(a, b int32) int32 { return a - b }),
+		"Mul":           elementwise(opMul, func(a, b int32) int32 { return a * b }),
+		"RealDiv":       elementwise(opDiv, nil),
+		"Maximum":       elementwise(opMax, func(a, b int32) int32 { return max(a, b) }),
 		"Less":          compare(func(a, b float32) bool { return a < b }, func(a, b int32) bool { return a < b }),
 		"Greater":       compare(func(a, b float32) bool { return a > b }, func(a, b int32) bool { return a > b }),
-		"Square":        unary(func(x float32) float32 { return x * x }),
+		"Square":        opSquare,
 		"Rsqrt":         unary(func(x float32) float32 { return float32(1 / math.Sqrt(float64(x))) }),
-		"Relu":          unary(func(x float32) float32 { return max(x, 0) }),
+		"Relu":          opRelu,
 		"Tanh":          unary(func(x float32) float32 { return float32(math.Tanh(float64(x))) }),
 		"Sin":           unary(func(x float32) float32 { return float32(math.Sin(float64(x))) }),
 		"Cos":           unary(func(x float32) float32 { return float32(math.Cos(float64(x))) }),
@@ -138,7 +138,90 @@ func forBroadcast(sa, sb, out []int, f func(o, ia, ib, n, da, db int)) {
 	}
 }
 
-func elementwise(ff func(a, b float32) float32, fi func(a, b int32) int32) opFunc {
+// arith names the float32 arithmetic of an elementwise op, so that its
+// inner loops are specialised instead of calling a function per element.
+type arith uint8
+
+const (
+	opAdd arith = iota
+	opSub
+	opMul
+	opDiv
+	opMax
+)
+
+// runF32 computes out[o+k] = a[ia+k*da] (op) b[ib+k*db] for k < n.
+func runF32(op arith, out, a, b []float32, o, ia, ib, n, da, db int) {
+	out = out[o : o+n]
+	switch {
+	case da == 1 && db == 1:
+		a, b = a[ia:ia+n], b[ib:ib+n]
+		switch op {
+		case opAdd:
+			for k := range out {
+				out[k] = a[k] + b[k]
+			}
+		case opSub:
+			for k := range out {
+				out[k] = a[k] - b[k]
+			}
+		case opMul:
+			for k := range out {
+				out[k] = a[k] * b[k]
+			}
+		case opDiv:
+			for k := range out {
+				out[k] = a[k] / b[k]
+			}
+		case opMax:
+			for k := range out {
+				out[k] = max(a[k], b[k])
+			}
+		}
+	case da == 1 && db == 0:
+		a, y := a[ia:ia+n], b[ib]
+		switch op {
+		case opAdd:
+			for k := range out {
+				out[k] = a[k] + y
+			}
+		case opSub:
+			for k := range out {
+				out[k] = a[k] - y
+			}
+		case opMul:
+			for k := range out {
+				out[k] = a[k] * y
+			}
+		case opDiv:
+			for k := range out {
+				out[k] = a[k] / y
+			}
+		case opMax:
+			for k := range out {
+				out[k] = max(a[k], y)
+			}
+		}
+	default:
+		for k := range out {
+			x, y := a[ia+k*da], b[ib+k*db]
+			switch op {
+			case opAdd:
+				out[k] = x + y
+			case opSub:
+				out[k] = x - y
+			case opMul:
+				out[k] = x * y
+			case opDiv:
+				out[k] = x / y
+			case opMax:
+				out[k] = max(x, y)
+			}
+		}
+	}
+}
+
+func elementwise(op arith, fi func(a, b int32) int32) opFunc {
 	return func(n *node, in []*tensor) ([]*tensor, error) {
 		if err := wantInputs(in, 2); err != nil {
 			return nil, err
@@ -154,17 +237,12 @@ func elementwise(ff func(a, b float32) float32, fi func(a, b int32) int32) opFun
 		out := newOf(a.dt, shape)
 		switch {
 		case a.dt == f32:
-			af, bf, of := a.f, b.f, out.f
-			if len(af) == len(of) && len(bf) == len(of) {
-				for k := range of {
-					of[k] = ff(af[k], bf[k])
-				}
+			if len(a.f) == len(out.f) && len(b.f) == len(out.f) {
+				runF32(op, out.f, a.f, b.f, 0, 0, 0, len(out.f), 1, 1)
 				break
 			}
 			forBroadcast(a.shape, b.shape, shape, func(o, ia, ib, cnt, da, db int) {
-				for k := 0; k < cnt; k++ {
-					of[o+k] = ff(af[ia+k*da], bf[ib+k*db])
-				}
+				runF32(op, out.f, a.f, b.f, o, ia, ib, cnt, da, db)
 			})
 		case a.dt == i32 && fi != nil:
 			ai, bi, oi := a.i, b.i, out.i
@@ -229,6 +307,30 @@ func unary(f func(float32) float32) opFunc {
 		}
 		return one(out), nil
 	}
+}
+
+func opSquare(n *node, in []*tensor) ([]*tensor, error) {
+	x := in[0]
+	if x.dt != f32 {
+		return nil, fmt.Errorf("want float32, got %s", x.dt)
+	}
+	out := newF32(x.shape...)
+	for k, v := range x.f {
+		out.f[k] = v * v
+	}
+	return one(out), nil
+}
+
+func opRelu(n *node, in []*tensor) ([]*tensor, error) {
+	x := in[0]
+	if x.dt != f32 {
+		return nil, fmt.Errorf("want float32, got %s", x.dt)
+	}
+	out := newF32(x.shape...)
+	for k, v := range x.f {
+		out.f[k] = max(v, 0)
+	}
+	return one(out), nil
 }
 
 func opLogicalNot(n *node, in []*tensor) ([]*tensor, error) {

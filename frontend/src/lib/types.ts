@@ -1,0 +1,193 @@
+// Types of the values the Go services in app/ send to the UI. Field names are
+// the JSON tags of the DTOs in app/dto.go; keep both in step.
+
+export interface CollectionInfo {
+  name: string;
+  documents: number;
+  failed: number;
+  chunks: number;
+  embedded: number;
+  embedder_id: string;
+  dim: number;
+}
+
+export type DocStatus = 'indexed' | 'embedding' | 'failed';
+
+export interface DocumentInfo {
+  id: number;
+  collection: string;
+  path: string;
+  name: string;
+  dir: string;
+  title: string;
+  format: string;
+  size: number;
+  status: DocStatus;
+  embed_percent: number;
+  error: string;
+  chunks: number;
+  embedded: number;
+  indexed_at: number; // unix seconds
+}
+
+export interface SearchHit {
+  chunk_id: number;
+  document_id: number;
+  path: string;
+  name: string;
+  title: string;
+  page: number | null;
+  heading: string;
+  score: number;
+  snippet: string;
+  /** [start, end) offsets in runes (Unicode code points) into snippet. */
+  highlights: [number, number][];
+}
+
+export interface SearchResult {
+  query: string;
+  mode: string;
+  notice: string;
+  elapsed_ms: number;
+  results: SearchHit[];
+}
+
+export interface ChunkText {
+  id: number;
+  ordinal: number;
+  text: string;
+  page: number;
+  heading: string;
+}
+
+export interface Preview {
+  document_id: number;
+  path: string;
+  name: string;
+  title: string;
+  page: number | null;
+  heading: string;
+  chunk: ChunkText;
+  before: ChunkText[];
+  after: ChunkText[];
+}
+
+export interface FileEvent {
+  path: string;
+  status: string; // indexed | unchanged | failed | removed
+  error: string;
+}
+
+export interface IndexProgress {
+  run_id: number;
+  collection: string;
+  phase: string; // scan | text | embed | done
+  files_total: number;
+  files_done: number;
+  chunks_total: number;
+  chunks_embedded: number;
+  current_file: string;
+  rate: number;
+  eta_seconds: number;
+  elapsed_seconds: number;
+  percent: number;
+  files: FileEvent[];
+  dropped_files: number;
+}
+
+export interface IndexDone {
+  run_id: number;
+  collection: string;
+  indexed: number;
+  unchanged: number;
+  removed: number;
+  failed: { path: string; reason: string }[];
+  chunks: number;
+  embedded: number;
+  embed_pending: number;
+  embed_error: string;
+  cancelled: boolean;
+  elapsed_seconds: number;
+  error: string;
+}
+
+export interface AppInfo {
+  version: string;
+  data_dir: string;
+  config_file: string;
+  embedding_backend: string;
+  embedding_model: string;
+  remote_embedding: boolean;
+  theme: string;
+  indexing: boolean;
+}
+
+export interface KeyStatus {
+  provider: string;
+  set: boolean;
+  source: 'keychain' | 'environment' | 'none';
+  env_var?: string;
+  masked?: string;
+  error?: string;
+}
+
+export interface ProviderInfo {
+  name: string;
+  kind: string;
+  base_url: string;
+  model: string;
+  temperature: number;
+  enabled: boolean;
+  needs_key: boolean;
+  key: KeyStatus;
+}
+
+export interface KeyTestResult {
+  ok: boolean;
+  message: string;
+  models: string[];
+}
+
+export interface ProtocolInfo {
+  id: string;
+  kind: string; // thinktool | profile
+  name: string;
+  description: string;
+  builtin: boolean;
+  inputs: { name: string; description: string; required: boolean }[];
+  steps: string[];
+  source: string; // the TOML text
+}
+
+export interface ProtocolImportError {
+  line: number;
+  field: string;
+  message: string;
+}
+
+export interface RunStep {
+  id: string;
+  protocol: string;
+  status: string;
+  confidence: number;
+  band: string;
+  output: string;
+}
+
+export interface Citation {
+  source: string; // "S1"
+  path: string;
+  page: number | null;
+  chunk_id: number;
+}
+
+export interface RunEvent {
+  run_id: number;
+  kind: 'token' | 'step' | 'done' | 'error';
+  text?: string;
+  step?: RunStep;
+  answer?: string;
+  confidence?: number;
+  citations?: Citation[];
+  error?: string;
+}

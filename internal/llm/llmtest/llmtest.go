@@ -16,10 +16,13 @@
 package llmtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -179,10 +182,26 @@ func (s *Server) ChatCalls() []Call {
 	return out
 }
 
-// Serve starts a fake provider of kind on 127.0.0.1 with script. The caller
-// must Close it. It panics on an unknown kind, like httptest does when it
-// cannot listen.
+// Serve starts a fake provider of kind on 127.0.0.1 (a free port) with
+// script. The caller must Close it. It panics on an unknown kind, like
+// httptest does when it cannot listen.
 func Serve(kind string, script Script) *Server {
+	s, err := Listen("127.0.0.1:0", kind, script)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Listen is Serve on a chosen loopback address such as "127.0.0.1:8089".
+func Listen(addr, kind string, script Script) (*Server, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("llmtest: address %q: %v", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("llmtest: address %q is not loopback; a fake provider only listens on this machine", addr)
+	}
 	s := &Server{Kind: kind, script: script}
 	var h http.Handler
 	switch kind {
@@ -193,14 +212,37 @@ func Serve(kind string, script Script) *Server {
 	case KindOllama:
 		h = http.HandlerFunc(s.serveOllama)
 	default:
-		panic(fmt.Sprintf("llmtest: unknown kind %q (want openai, openai-compatible, anthropic or ollama)", kind))
+		return nil, fmt.Errorf("llmtest: unknown kind %q (want openai, openai-compatible, anthropic or ollama)", kind)
 	}
-	s.Server = httptest.NewServer(h)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("llmtest: listen on %s: %w", addr, err)
+	}
+	s.Server = httptest.NewUnstartedServer(h)
+	s.Server.Listener.Close()
+	s.Server.Listener = ln
+	s.Server.Start()
 	s.BaseURL = s.URL
 	if kind == KindOpenAI || kind == KindOpenAICompatible {
 		s.BaseURL = s.URL + "/v1"
 	}
-	return s
+	return s, nil
+}
+
+// LoadScript reads a Script from a JSON file; unknown fields are errors, so
+// a misspelt option is not silently ignored.
+func LoadScript(path string) (Script, error) {
+	var sc Script
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return sc, fmt.Errorf("read script: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sc); err != nil {
+		return sc, fmt.Errorf("script %s: %w", path, err)
+	}
+	return sc, nil
 }
 
 // New starts a fake provider closed when the test ends.

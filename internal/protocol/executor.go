@@ -530,7 +530,9 @@ func (e *executor) runProtocol(ls *linkState, inputs map[string]string) error {
 
 // stepCondition returns why a step must be skipped, or "".
 func (e *executor) stepCondition(ls *linkState, s *Step) string {
-	for _, d := range s.deps {
+	// An explicit depends_on on a skipped step skips this one too; a step
+	// only named in the template renders as unset ({{#if}} is false).
+	for _, d := range s.DependsOn {
 		if r := ls.get(d); r == nil || r.Status == StepSkipped {
 			return fmt.Sprintf("depends on %s, which was skipped", d)
 		}
@@ -551,12 +553,18 @@ func (e *executor) stepCondition(ls *linkState, s *Step) string {
 	lowID := ""
 	for _, d := range s.deps {
 		r := ls.get(d)
+		if r.Status == StepSkipped {
+			continue
+		}
 		if r.Confidence == nil {
 			return fmt.Sprintf("condition %s %.2f not met: %s has no confidence", b.Type, b.Threshold, d)
 		}
 		if low == nil || *r.Confidence < *low {
 			low, lowID = r.Confidence, d
 		}
+	}
+	if low == nil {
+		return fmt.Sprintf("condition %s %.2f not met: every step it depends on was skipped", b.Type, b.Threshold)
 	}
 	if ok, rel := compare(b, *low); !ok {
 		return fmt.Sprintf("condition not met: %s confidence %.2f is not %s %.2f", lowID, *low, rel, b.Threshold)

@@ -42,7 +42,7 @@ var newKeysDoor = func(g *Globals, io *IO) (*egress.Door, func(), error) {
 	return c.Door(), func() { c.Close() }, nil
 }
 
-var keyFlag = regexp.MustCompile(`(?i)^--?(api[-_]?key|key|token|secret)(=.*)?$`)
+var keyFlag = regexp.MustCompile(`(?i)^--?(api[-_]?key|key)(=.*)?$`)
 
 // APIKeyFlagError returns a usage error explaining why keys are never
 // flags when args contain one such as --api-key, and nil otherwise. The

@@ -18,15 +18,41 @@ var (
 	nameRE       = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
-// problems collects located errors for one file.
+// problems collects located errors for one file. base is the table that
+// holds the protocol ("" for a native file, "thinktool_modules.<key>" for a
+// ReasonKit-style one); lines and field names are found relative to it.
 type problems struct {
 	file string
 	loc  *tomlpos.Locator
+	base string
 	errs FileErrors
 }
 
 func (p *problems) add(line int, field, format string, args ...any) {
+	if p.base != "" && field != "" {
+		field = p.base + "." + field
+	}
 	p.errs = append(p.errs, &Error{File: p.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *problems) table(t string) string {
+	switch {
+	case p.base == "":
+		return t
+	case t == "":
+		return p.base
+	}
+	return p.base + "." + t
+}
+
+// at is the line of key in table (relative to base), or 0.
+func (p *problems) at(table string, index int, key string) int {
+	return p.loc.Line(p.table(table), index, key)
+}
+
+// valueAt is the line of the nl-th line inside key's string value.
+func (p *problems) valueAt(table string, index int, key string, nl int) int {
+	return p.loc.ValueLine(p.table(table), index, key, nl)
 }
 
 // sorted returns the errors ordered by line (stable for equal lines).
@@ -61,8 +87,11 @@ func ParseProtocol(file string, src []byte) (*Protocol, FileErrors) {
 	if _, err := toml.Decode(string(src), &raw); err != nil {
 		return nil, FileErrors{decodeErr(file, loc, err)}
 	}
+	if _, ok := raw["thinktool_modules"]; ok {
+		return nil, FileErrors{{File: file, Line: loc.Line("", 0, "thinktool_modules"), Msg: "this is a ReasonKit-style file with several [thinktool_modules.<key>] tables; read it with ParseFile"}}
+	}
 	p := &Protocol{File: file, src: src}
-	checkUnknownProtocolKeys(pr, raw)
+	checkUnknownProtocolKeys(pr, raw, nativeKeys)
 	if _, err := toml.Decode(string(src), p); err != nil {
 		pr.errs = append(pr.errs, decodeErr(file, loc, err))
 		return nil, pr.sorted()
@@ -74,11 +103,120 @@ func ParseProtocol(file string, src []byte) (*Protocol, FileErrors) {
 	return p, nil
 }
 
+// ParseFile parses a protocol file in either format: one protocol per file
+// (PROTOCOLS.md), or a ReasonKit-style file holding one protocol per
+// [thinktool_modules.<key>] table. Every problem is returned, ordered by line.
+func ParseFile(file string, src []byte) ([]*Protocol, FileErrors) {
+	var raw map[string]any
+	if _, err := toml.Decode(string(src), &raw); err != nil {
+		return nil, FileErrors{decodeErr(file, tomlpos.New(src), err)}
+	}
+	if _, ok := raw["thinktool_modules"]; ok {
+		return parseModules(file, src, raw)
+	}
+	p, errs := ParseProtocol(file, src)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return []*Protocol{p}, nil
+}
+
+// keySet lists the keys a protocol table and its steps may hold.
+type keySet struct {
+	root, step []string
+}
+
 var (
-	rootKeys  = []string{"id", "name", "shortcode", "version", "description", "strategy", "input", "steps"}
-	inputKeys = []string{"required", "optional", "defaults"}
-	stepKeys  = []string{"id", "action", "min_confidence", "depends_on", "branch", "prompt_template"}
+	rootKeys   = []string{"id", "name", "shortcode", "version", "description", "strategy", "input", "steps"}
+	inputKeys  = []string{"required", "optional", "defaults"}
+	stepKeys   = []string{"id", "action", "min_confidence", "depends_on", "branch", "prompt_template"}
+	nativeKeys = keySet{root: rootKeys, step: stepKeys}
+	// moduleKeys adds ReasonKit's descriptive metadata, which is accepted
+	// and ignored, and its per-step output_format.
+	moduleKeys = keySet{
+		root: append(append([]string{}, rootKeys...), "category", "tier", "capabilities", "typical_duration", "token_cost_estimate", "thinking_pattern"),
+		step: append(append([]string{}, stepKeys...), "output_format"),
+	}
+	// categoryStrategy maps ReasonKit categories to strategies.
+	categoryStrategy = map[string]string{
+		"divergent": "expansive", "convergent": "analytical", "analytical": "analytical",
+		"verification": "verification", "adversarial": "adversarial", "decision": "decision",
+		"deductive": "deductive", "expansive": "expansive",
+	}
+	outputFormats = []string{"text", "list", "structured", "score", "boolean"}
 )
+
+// parseModules reads a ReasonKit-style file. Such modules declare no inputs,
+// so unless a module has an [input] table it takes query (required) and
+// context (optional); a step without min_confidence gets ReasonKit's 0.7.
+func parseModules(file string, src []byte, raw map[string]any) ([]*Protocol, FileErrors) {
+	loc := tomlpos.New(src)
+	top := &problems{file: file, loc: loc}
+	for _, k := range sortedKeys(raw) {
+		if k != "version" && k != "schema" && k != "thinktool_modules" {
+			top.add(loc.Line("", 0, k), k, "unknown key; a ReasonKit-style file has only version, schema and [thinktool_modules.<key>] tables")
+		}
+	}
+	if sc, ok := raw["schema"].(string); ok && sc != "thinktool-v2" {
+		top.add(loc.Line("", 0, "schema"), "schema", "%q is not supported; only \"thinktool-v2\" files can be read", sc)
+	}
+	var decoded struct {
+		Modules map[string]*Protocol `toml:"thinktool_modules"`
+	}
+	if _, err := toml.Decode(string(src), &decoded); err != nil {
+		top.errs = append(top.errs, decodeErr(file, loc, err))
+		return nil, top.sorted()
+	}
+	rawMods, _ := raw["thinktool_modules"].(map[string]any)
+	var out []*Protocol
+	for _, key := range sortedKeys(decoded.Modules) {
+		p := decoded.Modules[key]
+		rm, _ := rawMods[key].(map[string]any)
+		if p == nil || rm == nil {
+			continue
+		}
+		pr := &problems{file: file, loc: loc, base: "thinktool_modules." + key}
+		checkUnknownProtocolKeys(pr, rm, moduleKeys)
+		p.File, p.src, p.table = file, src, pr.base
+		if p.ID == "" {
+			p.ID = key
+		}
+		if p.Strategy == "" {
+			if cat, ok := rm["category"].(string); ok {
+				if st, known := categoryStrategy[cat]; known {
+					p.Strategy = st
+				} else {
+					pr.add(pr.at("", 0, "category"), "category", "unknown category %q; use one of divergent, convergent, analytical, verification, adversarial", cat)
+				}
+			}
+		}
+		if _, hasInput := rm["input"]; !hasInput {
+			p.Input = Input{Required: []string{"query"}, Optional: []string{"context"}}
+		}
+		rawSteps, _ := rm["steps"].([]map[string]any)
+		for i, st := range p.Steps {
+			if i >= len(rawSteps) {
+				break
+			}
+			if _, set := rawSteps[i]["min_confidence"]; !set {
+				st.MinConfidence = 0.7
+			}
+			if f, ok := rawSteps[i]["output_format"].(string); ok && !contains(outputFormats, f) {
+				pr.add(pr.at("steps", i, "output_format"), stepField(i, st.ID, "output_format"), "unknown output format %q; use one of %s", f, strings.Join(outputFormats, ", "))
+			}
+		}
+		validateProtocol(pr, p)
+		top.errs = append(top.errs, pr.errs...)
+		out = append(out, p)
+	}
+	if len(out) == 0 && len(top.errs) == 0 {
+		top.add(loc.Line("", 0, "thinktool_modules"), "thinktool_modules", "no modules defined; add a [thinktool_modules.<key>] table")
+	}
+	if len(top.errs) > 0 {
+		return nil, top.sorted()
+	}
+	return out, nil
+}
 
 // stepField names a step's field in errors: steps.<id>.field, or
 // steps[n].field when the step has no usable id.
@@ -94,16 +232,16 @@ func stepField(i int, id, field string) string {
 }
 
 // checkUnknownProtocolKeys reports every key the format does not define.
-func checkUnknownProtocolKeys(pr *problems, raw map[string]any) {
+func checkUnknownProtocolKeys(pr *problems, raw map[string]any, keys keySet) {
 	for _, k := range sortedKeys(raw) {
-		if !contains(rootKeys, k) {
-			pr.add(pr.loc.Line("", 0, k), k, "unknown key; a protocol has only %s", strings.Join(rootKeys, ", "))
+		if !contains(keys.root, k) {
+			pr.add(pr.at("", 0, k), k, "unknown key; a protocol has only %s", strings.Join(keys.root, ", "))
 		}
 	}
 	if in, ok := raw["input"].(map[string]any); ok {
 		for _, k := range sortedKeys(in) {
 			if !contains(inputKeys, k) {
-				pr.add(pr.loc.Line("input", 0, k), "input."+k, "unknown key; [input] has only required, optional and defaults")
+				pr.add(pr.at("input", 0, k), "input."+k, "unknown key; [input] has only required, optional and defaults")
 			}
 		}
 	}
@@ -111,8 +249,8 @@ func checkUnknownProtocolKeys(pr *problems, raw map[string]any) {
 	for i, st := range steps {
 		id, _ := st["id"].(string)
 		for _, k := range sortedKeys(st) {
-			if !contains(stepKeys, k) {
-				pr.add(pr.loc.Line("steps", i, k), stepField(i, id, k), "unknown key; a step has only %s", strings.Join(stepKeys, ", "))
+			if !contains(keys.step, k) {
+				pr.add(pr.at("steps", i, k), stepField(i, id, k), "unknown key; a step has only %s", strings.Join(keys.step, ", "))
 			}
 		}
 		if a, ok := st["action"].(map[string]any); ok {
@@ -120,7 +258,7 @@ func checkUnknownProtocolKeys(pr *problems, raw map[string]any) {
 			if params, known := actionParams[typ]; known {
 				for _, k := range sortedKeys(a) {
 					if k != "type" && !contains(params, k) {
-						pr.add(pr.loc.Line("steps", i, "action"), stepField(i, id, "action."+k), "unknown key for a %q action; it takes %s", typ, listOrNone(params))
+						pr.add(pr.at("steps", i, "action"), stepField(i, id, "action."+k), "unknown key for a %q action; it takes %s", typ, listOrNone(params))
 					}
 				}
 			}
@@ -130,7 +268,7 @@ func checkUnknownProtocolKeys(pr *problems, raw map[string]any) {
 			if params, known := branchParams[typ]; known {
 				for _, k := range sortedKeys(b) {
 					if k != "type" && !contains(params, k) {
-						pr.add(pr.loc.Line("steps", i, "branch"), stepField(i, id, "branch."+k), "unknown key for a %q branch; it takes %s", typ, listOrNone(params))
+						pr.add(pr.at("steps", i, "branch"), stepField(i, id, "branch."+k), "unknown key for a %q branch; it takes %s", typ, listOrNone(params))
 					}
 				}
 			}
@@ -146,21 +284,20 @@ func listOrNone(l []string) string {
 }
 
 func validateProtocol(pr *problems, p *Protocol) {
-	loc := pr.loc
 	switch {
 	case p.ID == "":
-		pr.add(loc.Line("", 0, "id"), "id", "missing; give the protocol a unique id like \"premortem\"")
+		pr.add(pr.at("", 0, "id"), "id", "missing; give the protocol a unique id like \"premortem\"")
 	case !protocolIDRE.MatchString(p.ID):
-		pr.add(loc.Line("", 0, "id"), "id", "%q is not a valid id; use only a-z, 0-9, _ and -", p.ID)
+		pr.add(pr.at("", 0, "id"), "id", "%q is not a valid id; use only a-z, 0-9, _ and -", p.ID)
 	}
 	if p.Shortcode != "" && !protocolIDRE.MatchString(p.Shortcode) {
-		pr.add(loc.Line("", 0, "shortcode"), "shortcode", "%q is not a valid short code; use only a-z, 0-9, _ and -", p.Shortcode)
+		pr.add(pr.at("", 0, "shortcode"), "shortcode", "%q is not a valid short code; use only a-z, 0-9, _ and -", p.Shortcode)
 	}
 	if strings.TrimSpace(p.Name) == "" {
-		pr.add(loc.Line("", 0, "name"), "name", "missing; give the protocol a human-readable name")
+		pr.add(pr.at("", 0, "name"), "name", "missing; give the protocol a human-readable name")
 	}
 	if p.Strategy != "" && !contains(strategies, p.Strategy) {
-		pr.add(loc.Line("", 0, "strategy"), "strategy", "%q is not a strategy; use one of %s", p.Strategy, strings.Join(strategies, ", "))
+		pr.add(pr.at("", 0, "strategy"), "strategy", "%q is not a strategy; use one of %s", p.Strategy, strings.Join(strategies, ", "))
 	}
 
 	// Inputs.
@@ -170,7 +307,7 @@ func validateProtocol(pr *problems, p *Protocol) {
 		names []string
 	}{{"required", p.Input.Required}, {"optional", p.Input.Optional}} {
 		for _, n := range list.names {
-			line := loc.Line("input", 0, list.key)
+			line := pr.at("input", 0, list.key)
 			if !nameRE.MatchString(n) {
 				pr.add(line, "input."+list.key, "%q is not a valid input name; use lower case letters, digits and _", n)
 			}
@@ -183,9 +320,9 @@ func validateProtocol(pr *problems, p *Protocol) {
 	for _, k := range sortedKeys(p.Input.Defaults) {
 		switch seen[k] {
 		case "":
-			pr.add(loc.Line("input", 0, "defaults"), "input.defaults."+k, "default for %q, which is not a declared input; add it to input.optional", k)
+			pr.add(pr.at("input", 0, "defaults"), "input.defaults."+k, "default for %q, which is not a declared input; add it to input.optional", k)
 		case "required":
-			pr.add(loc.Line("input", 0, "defaults"), "input.defaults."+k, "input %q is required, so a default is never used; move it to input.optional", k)
+			pr.add(pr.at("input", 0, "defaults"), "input.defaults."+k, "input %q is required, so a default is never used; move it to input.optional", k)
 		}
 	}
 
@@ -199,7 +336,7 @@ func validateProtocol(pr *problems, p *Protocol) {
 		if s == nil {
 			continue
 		}
-		idLine := loc.Line("steps", i, "id")
+		idLine := pr.at("steps", i, "id")
 		switch {
 		case s.ID == "":
 			pr.add(idLine, stepField(i, "", "id"), "missing; every step needs an id")
@@ -226,7 +363,6 @@ func validateProtocol(pr *problems, p *Protocol) {
 }
 
 func validateStep(pr *problems, p *Protocol, i int, s *Step, index map[string]int, inputs map[string]string) {
-	loc := pr.loc
 	f := func(field string) string { return stepField(i, s.ID, field) }
 	deps := []string{}
 	addDep := func(d string) {
@@ -236,7 +372,7 @@ func validateStep(pr *problems, p *Protocol, i int, s *Step, index map[string]in
 	}
 
 	// Action.
-	actLine := loc.Line("steps", i, "action")
+	actLine := pr.at("steps", i, "action")
 	switch _, known := actionParams[s.Action.Type]; {
 	case s.Action.Type == "":
 		pr.add(actLine, f("action.type"), "missing; use one of %s", strings.Join(sortedKeys(actionParams), ", "))
@@ -256,11 +392,11 @@ func validateStep(pr *problems, p *Protocol, i int, s *Step, index map[string]in
 		pr.add(actLine, f("action.min_sources"), "must not be negative")
 	}
 	if s.MinConfidence < 0 || s.MinConfidence > 1 {
-		pr.add(loc.Line("steps", i, "min_confidence"), f("min_confidence"), "%g is outside 0..1", s.MinConfidence)
+		pr.add(pr.at("steps", i, "min_confidence"), f("min_confidence"), "%g is outside 0..1", s.MinConfidence)
 	}
 
 	// depends_on.
-	dLine := loc.Line("steps", i, "depends_on")
+	dLine := pr.at("steps", i, "depends_on")
 	for _, d := range s.DependsOn {
 		switch _, ok := index[d]; {
 		case d == s.ID:
@@ -275,12 +411,12 @@ func validateStep(pr *problems, p *Protocol, i int, s *Step, index map[string]in
 	// Template.
 	tLine := func(pos int) int {
 		if s.tmpl == nil {
-			return loc.Line("steps", i, "prompt_template")
+			return pr.at("steps", i, "prompt_template")
 		}
-		return loc.ValueLine("steps", i, "prompt_template", s.tmpl.LineOf(pos))
+		return pr.valueAt("steps", i, "prompt_template", s.tmpl.LineOf(pos))
 	}
 	if strings.TrimSpace(s.PromptTemplate) == "" {
-		pr.add(loc.Line("steps", i, "prompt_template"), f("prompt_template"), "missing; every step needs a prompt_template")
+		pr.add(pr.at("steps", i, "prompt_template"), f("prompt_template"), "missing; every step needs a prompt_template")
 	} else {
 		tmpl, terrs := ParseTemplate(s.PromptTemplate)
 		s.tmpl = tmpl
@@ -317,7 +453,7 @@ func validateStep(pr *problems, p *Protocol, i int, s *Step, index map[string]in
 
 	// Branch.
 	if b := s.Branch; b != nil {
-		bLine := loc.Line("steps", i, "branch")
+		bLine := pr.at("steps", i, "branch")
 		switch b.Type {
 		case BranchAlways:
 		case BranchConfidenceBelow, BranchConfidenceAbove:
@@ -393,7 +529,7 @@ func checkCycles(pr *problems, p *Protocol, index map[string]int) {
 					names = append(names, p.Steps[n].ID)
 				}
 				names = append(names, p.Steps[j].ID)
-				pr.add(pr.loc.Line("steps", i, "depends_on"), stepField(i, p.Steps[i].ID, "depends_on"),
+				pr.add(pr.at("steps", i, "depends_on"), stepField(i, p.Steps[i].ID, "depends_on"),
 					"dependency cycle %s; remove one of these dependencies", strings.Join(names, " -> "))
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/reasonkit/desktop/internal/tomlpos"
 	"github.com/reasonkit/desktop/protocols"
 )
 
@@ -46,13 +47,15 @@ func loadFS(fsys fs.FS, builtin bool, display func(string) string) ([]*Protocol,
 			errs = append(errs, fmt.Errorf("read protocol %s: %w", display(name), err))
 			continue
 		}
-		p, ferrs := ParseProtocol(display(name), src)
+		ps, ferrs := ParseFile(display(name), src)
 		if len(ferrs) > 0 {
 			errs = append(errs, ferrs)
 			continue
 		}
-		p.Builtin = builtin
-		out = append(out, p)
+		for _, p := range ps {
+			p.Builtin = builtin
+			out = append(out, p)
+		}
 	}
 	return out, errs
 }
@@ -241,30 +244,31 @@ func ValidateFile(file string) []error {
 		_, ferrs := ParseProfiles(file, src, reg.Lookup)
 		return flatten(ferrs)
 	}
-	p, ferrs := ParseProtocol(file, src)
+	ps, ferrs := ParseFile(file, src)
 	if len(ferrs) > 0 {
 		return flatten(ferrs)
 	}
 	var errs []error
-	for _, key := range []string{p.ID, p.Shortcode} {
-		if key == "" {
-			continue
-		}
-		if old := reg.Lookup(key); old != nil && !bytes.Equal(old.src, src) {
-			errs = append(errs, &Error{File: file, Line: idLine(p, key), Field: fieldFor(p, key), Msg: fmt.Sprintf("%q is already used by the built-in protocol %s; a custom protocol cannot replace a built-in one, so choose a different value", key, old.ID)})
+	seen := map[string]string{}
+	for _, p := range ps {
+		for _, key := range []string{p.ID, p.Shortcode} {
+			if key == "" {
+				continue
+			}
+			if old := reg.Lookup(key); old != nil && !bytes.Equal(old.src, src) {
+				errs = append(errs, &Error{File: file, Line: idLine(p, key), Field: fieldFor(p, key), Msg: fmt.Sprintf("%q is already used by the built-in protocol %s; a custom protocol cannot replace a built-in one, so choose a different value", key, old.ID)})
+			}
+			if other, dup := seen[key]; dup && other != p.ID {
+				errs = append(errs, &Error{File: file, Line: idLine(p, key), Field: fieldFor(p, key), Msg: fmt.Sprintf("%q is used by two protocols in this file (%s and %s)", key, other, p.ID)})
+			}
+			seen[key] = p.ID
 		}
 	}
 	return errs
 }
 
 func idLine(p *Protocol, key string) int {
-	field := fieldFor(p, key)
-	for i, l := range strings.Split(string(p.src), "\n") {
-		if k := strings.TrimSpace(strings.SplitN(l, "=", 2)[0]); k == field {
-			return i + 1
-		}
-	}
-	return 0
+	return tomlpos.New(p.src).Line(p.table, 0, fieldFor(p, key))
 }
 
 func fieldFor(p *Protocol, key string) string {

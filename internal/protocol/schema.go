@@ -26,8 +26,9 @@ type Protocol struct {
 	// Builtin is true for the protocols shipped in the binary.
 	Builtin bool `toml:"-"`
 	// File is where the protocol was read from.
-	File string `toml:"-"`
-	src  []byte
+	File  string `toml:"-"`
+	src   []byte
+	table string // the TOML table holding it ("" unless from a ReasonKit-style file)
 }
 
 // Input declares the values a protocol takes.
@@ -45,6 +46,9 @@ type Step struct {
 	DependsOn      []string `toml:"depends_on"`
 	Branch         *Branch  `toml:"branch"`
 	PromptTemplate string   `toml:"prompt_template"`
+	// OutputFormat is read from ReasonKit-style files only; replies are
+	// parsed by action type either way.
+	OutputFormat string `toml:"output_format"`
 
 	tmpl *Template
 	// deps is DependsOn plus every earlier step the template or branch

@@ -18,6 +18,9 @@ grep -E 'Maximum resident|Elapsed' "$tmp/node.time"
 
 echo "== Go runner (GOMAXPROCS=$(nproc))"
 cd internal/embed/local
-/usr/bin/time -v "$tmp/local.test" -test.run '^$' -test.bench 'Sentences$|ShortQuery|Load' -test.benchtime "${BENCHTIME:-3x}" 2>"$tmp/go.time"
+"$tmp/local.test" -test.run '^$' -test.bench 'Sentences$|ShortQuery|Load' -test.benchtime "${BENCHTIME:-3x}"
+
+echo "== Go peak memory: one process that loads the model and embeds the 1000 sentences once"
+/usr/bin/time -v "$tmp/local.test" -test.run '^$' -test.bench 'Sentences$' -test.benchtime 1x 2>"$tmp/go.time" | grep Benchmark
 grep -E 'Maximum resident|Elapsed' "$tmp/go.time"
 uptime

@@ -173,12 +173,42 @@ func parseGraph(modelJSON []byte, shards [][]byte, outputName string) (*graph, e
 	return g, nil
 }
 
-// readWeights slices the shard bytes into tensors named as in the manifest.
-func readWeights(gj *graphJSON, shards [][]byte) (map[string]*tensor, error) {
-	var all []byte
-	for _, s := range shards {
-		all = append(all, s...)
+// shardReader reads the weight bytes as one stream over the shard files
+// without concatenating them (a weight may straddle two shards).
+type shardReader struct {
+	shards [][]byte
+	cur    int
+	pos    int
+}
+
+// next returns the next 4 bytes as a little-endian uint32.
+func (r *shardReader) next() (uint32, bool) {
+	var b [4]byte
+	for k := 0; k < 4; k++ {
+		for r.cur < len(r.shards) && r.pos >= len(r.shards[r.cur]) {
+			r.cur, r.pos = r.cur+1, 0
+		}
+		if r.cur >= len(r.shards) {
+			return 0, false
+		}
+		if k == 0 && r.pos+4 <= len(r.shards[r.cur]) {
+			v := binary.LittleEndian.Uint32(r.shards[r.cur][r.pos:])
+			r.pos += 4
+			return v, true
+		}
+		b[k] = r.shards[r.cur][r.pos]
+		r.pos++
 	}
+	return binary.LittleEndian.Uint32(b[:]), true
+}
+
+// readWeights decodes the shard bytes into tensors named as in the manifest.
+func readWeights(gj *graphJSON, shards [][]byte) (map[string]*tensor, error) {
+	total := 0
+	for _, s := range shards {
+		total += len(s)
+	}
+	r := &shardReader{shards: shards}
 	out := map[string]*tensor{}
 	off := 0
 	for _, group := range gj.WeightsManifest {
@@ -187,22 +217,23 @@ func readWeights(gj *graphJSON, shards [][]byte) (map[string]*tensor, error) {
 				return nil, fmt.Errorf("model.json: weight %s is quantised, which this runner does not support", w.Name)
 			}
 			n := numel(w.Shape)
-			if off+4*n > len(all) {
-				return nil, fmt.Errorf("weight shards: %s needs bytes %d..%d but the shards hold %d (reinstall the model with scripts/fetch-model.sh)", w.Name, off, off+4*n, len(all))
+			if off+4*n > total {
+				return nil, fmt.Errorf("weight shards: %s needs bytes %d..%d but the shards hold %d (reinstall the model with scripts/fetch-model.sh)", w.Name, off, off+4*n, total)
 			}
-			raw := all[off : off+4*n]
 			off += 4 * n
 			var t *tensor
 			switch w.Dtype {
 			case "float32":
 				t = newF32(w.Shape...)
 				for k := range t.f {
-					t.f[k] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
+					v, _ := r.next()
+					t.f[k] = math.Float32frombits(v)
 				}
 			case "int32":
 				t = newI32(w.Shape...)
 				for k := range t.i {
-					t.i[k] = int32(binary.LittleEndian.Uint32(raw[4*k:]))
+					v, _ := r.next()
+					t.i[k] = int32(v)
 				}
 			default:
 				return nil, fmt.Errorf("model.json: weight %s has dtype %s, want float32 or int32", w.Name, w.Dtype)
@@ -210,8 +241,8 @@ func readWeights(gj *graphJSON, shards [][]byte) (map[string]*tensor, error) {
 			out[w.Name] = t
 		}
 	}
-	if off != len(all) {
-		return nil, fmt.Errorf("weight shards: manifest covers %d bytes but the shards hold %d (reinstall the model with scripts/fetch-model.sh)", off, len(all))
+	if off != total {
+		return nil, fmt.Errorf("weight shards: manifest covers %d bytes but the shards hold %d (reinstall the model with scripts/fetch-model.sh)", off, total)
 	}
 	return out, nil
 }
@@ -275,6 +306,24 @@ func (g *graph) plan() error {
 			continue
 		}
 		n.packed = packMatrix(w.value.f, rows, cols)
+	}
+	// A weight used only through its packed copy need not be kept twice;
+	// its node keeps the shape (the ops read n.packed, never the data).
+	users := make([]int, len(g.nodes))
+	packedUsers := make([]int, len(g.nodes))
+	for _, k := range g.order {
+		n := g.nodes[k]
+		for idx, in := range n.inputs {
+			users[in.node]++
+			if idx == 1 && n.packed != nil {
+				packedUsers[in.node]++
+			}
+		}
+	}
+	for k, n := range g.nodes {
+		if n.value != nil && users[k] > 0 && users[k] == packedUsers[k] {
+			n.value = &tensor{dt: f32, shape: n.value.shape}
+		}
 	}
 	return nil
 }

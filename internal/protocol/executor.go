@@ -85,7 +85,8 @@ type executor struct {
 	sources     []Source
 	contextText string
 
-	answer string // the latest link's final output
+	answer     string    // the latest link's final output
+	answerFrom []mapping // a profile's answer sources, if it names them
 
 	mu   sync.Mutex // guards run.Steps, run.Tokens, seq, recorder and event calls
 	seq  int
@@ -144,6 +145,20 @@ func Execute(ctx context.Context, spec RunSpec, deps Deps) (*Run, error) {
 		if spec.Query != "" && inputs["query"] == "" {
 			inputs["query"] = spec.Query
 		}
+		// The first link can only draw on run inputs: check them now
+		// rather than skipping the whole chain.
+		first := prof.Chain[0]
+		for _, req := range first.proto.Input.Required {
+			found := false
+			for _, m := range first.mappings[req] {
+				if m.input != "" && strings.TrimSpace(inputs[m.input]) != "" {
+					found = true
+				}
+			}
+			if !found {
+				return nil, fmt.Errorf("run: profile %s needs a query (input %q of %s)", prof.ID, req, first.proto.ID)
+			}
+		}
 	}
 	r := newRun(spec, deps, inputs)
 	if proto != nil {
@@ -163,6 +178,7 @@ func Execute(ctx context.Context, spec RunSpec, deps Deps) (*Run, error) {
 		if proto != nil {
 			err = e.runChain([]*Link{{Protocol: proto.ID, proto: proto}}, inputs)
 		} else {
+			e.answerFrom = prof.answer
 			err = e.runChain(prof.Chain, inputs)
 		}
 	}
@@ -292,6 +308,14 @@ func (e *executor) runChain(chain []*Link, runInputs map[string]string) error {
 // each step's prompt.
 func (e *executor) runLinks(chain []*Link, runInputs map[string]string, history []llm.Message) error {
 	var done []*linkState
+	defer func() {
+		for _, m := range e.answerFrom {
+			if v, ok := resolveMapping(m, nil, done); ok {
+				e.answer = v
+				return
+			}
+		}
+	}()
 	for i, l := range chain {
 		ls := &linkState{index: i, proto: l.proto, results: map[string]*StepResult{}, temp: e.spec.Temperature, maxTok: e.spec.MaxTokens, history: history}
 		if l.Temperature != nil {
@@ -725,6 +749,11 @@ func (e *executor) call(ls *linkState, s *Step, system, prompt string, attempt i
 	sr.Reply = resp.Text
 	if resp.Model != "" {
 		sr.Model = resp.Model
+		e.mu.Lock()
+		if e.run.Model == "" {
+			e.run.Model = resp.Model
+		}
+		e.mu.Unlock()
 	}
 	sr.Tokens = resp.Usage
 	if sr.Tokens.InputTokens == 0 && sr.Tokens.OutputTokens == 0 {

@@ -245,6 +245,16 @@ func TestProfilesEndToEnd(t *testing.T) {
 			if run.Band != Band(c.want) || run.Passed == nil || *run.Passed != c.passed {
 				t.Errorf("band %s passed %v (min %v)", run.Band, deref2(run.Passed), deref(run.MinConfidence))
 			}
+			wantAnswer := "marker:gigathink/synthesize"
+			if c.profile == "decide" {
+				wantAnswer = "marker:brutalhonesty/verdict"
+			}
+			if !strings.Contains(run.Answer, wantAnswer) {
+				t.Errorf("answer %q does not come from %s", run.Answer, wantAnswer)
+			}
+			if run.Model != "fake-model" {
+				t.Errorf("run model %q", run.Model)
+			}
 			if c.check != nil {
 				c.check(t, fake, run)
 			}
@@ -645,6 +655,7 @@ func TestRunSpecErrors(t *testing.T) {
 		{RunSpec{Protocol: "nope", Query: "q"}, "unknown protocol \"nope\""},
 		{RunSpec{Profile: "nope", Query: "q"}, "unknown profile \"nope\""},
 		{RunSpec{Protocol: "ll"}, "needs input \"argument\""},
+		{RunSpec{Profile: "balanced"}, "profile balanced needs a query"},
 		{RunSpec{Protocol: "gt", Query: "q", Inputs: map[string]string{"colour": "red"}}, "has no input \"colour\""},
 	}
 	for _, c := range cases {

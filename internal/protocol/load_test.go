@@ -339,6 +339,9 @@ func TestMalformedProfiles(t *testing.T) {
 		{"required input unmapped", `input    = { query = "input.query" }`, `input    = { constraints = "input.query" }`, 6, "required input \"query\""},
 		{"condition on first link", `input    = { query = "input.query" }`, "input    = { query = \"input.query\" }\nwhen = { type = \"confidence_above\", threshold = 0.5 }", 8, "first link"},
 		{"temperature outside", `temperature = 0.2`, `temperature = 3.5`, 13, "outside 0..2"},
+		{"answer from an input", `min_confidence = 0.7`, "min_confidence = 0.7\nanswer = \"input.query\"", 4, "must come from a step"},
+		{"answer from a protocol not in the chain", `min_confidence = 0.7`, "min_confidence = 0.7\nanswer = [\"steps.bedrock.reconstruct\"]", 4, "no link runs protocol \"bedrock\""},
+		{"answer of the wrong type", `min_confidence = 0.7`, "min_confidence = 0.7\nanswer = 3", 4, "must be a string"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -19,10 +19,16 @@ type Profile struct {
 	Name          string  `toml:"name"`
 	Description   string  `toml:"description"`
 	MinConfidence float64 `toml:"min_confidence"`
-	Chain         []*Link `toml:"chain"`
+	// Answer names the step output that answers the user's question, as
+	// "steps.<protocol>.<step>[.<field>]" or a list of fallbacks. Without it
+	// the answer is the last step of the last link that ran.
+	Answer any     `toml:"answer"`
+	Chain  []*Link `toml:"chain"`
 
 	Builtin bool   `toml:"-"`
 	File    string `toml:"-"`
+
+	answer []mapping
 }
 
 // Link is one protocol in a profile's chain.
@@ -58,7 +64,7 @@ type mapping struct {
 func (l *Link) ProtocolOf() *Protocol { return l.proto }
 
 var (
-	profileKeys = []string{"name", "description", "min_confidence", "chain"}
+	profileKeys = []string{"name", "description", "min_confidence", "answer", "chain"}
 	linkKeys    = []string{"protocol", "input", "when", "temperature", "max_tokens"}
 	whenKeys    = []string{"type", "threshold"}
 )
@@ -208,6 +214,34 @@ func validateProfile(pr *problems, p *Profile, lookup func(string) *Protocol) {
 				}
 			}
 			earlier = append(earlier, l.proto)
+		}
+	}
+	if p.Answer != nil {
+		line := loc.Line(table, 0, "answer")
+		var sources []string
+		switch v := p.Answer.(type) {
+		case string:
+			sources = []string{v}
+		case []any:
+			for _, x := range v {
+				if str, ok := x.(string); ok {
+					sources = append(sources, str)
+				}
+			}
+		}
+		if len(sources) == 0 {
+			pr.add(line, table+".answer", "must be a string like \"steps.gigathink.synthesize\" or a list of them")
+		}
+		for _, src := range sources {
+			m, msg := parseMapping(src, earlier)
+			switch {
+			case msg != "":
+				pr.add(line, table+".answer", "%s", strings.Replace(msg, "no earlier link runs", "no link runs", 1))
+			case m.input != "":
+				pr.add(line, table+".answer", "%q: the answer must come from a step, not an input", src)
+			default:
+				p.answer = append(p.answer, m)
+			}
 		}
 	}
 }

@@ -942,13 +942,12 @@ func opWhere(n *node, in []*tensor) ([]*tensor, error) {
 	r := len(x.shape)
 	var coords []int32
 	pos := make([]int, r)
-	for k, v := range x.b {
+	for _, v := range x.b {
 		if v {
 			for _, p := range pos {
 				coords = append(coords, int32(p))
 			}
 		}
-		_ = k
 		for j := r - 1; j >= 0; j-- {
 			pos[j]++
 			if pos[j] < x.shape[j] {
@@ -957,11 +956,10 @@ func opWhere(n *node, in []*tensor) ([]*tensor, error) {
 			pos[j] = 0
 		}
 	}
-	out := &tensor{dt: i32, shape: []int{len(coords) / max(r, 1), r}, i: coords}
-	if out.i == nil {
-		out.i = []int32{}
+	if coords == nil {
+		coords = []int32{}
 	}
-	return one(out), nil
+	return one(&tensor{dt: i32, shape: []int{len(coords) / max(r, 1), r}, i: coords}), nil
 }
 
 func opRange(n *node, in []*tensor) ([]*tensor, error) {

@@ -91,6 +91,10 @@ func Main(args []string, io *IO, open OpenWindow) int {
 	fs.StringVar(&g.DataDir, "data-dir", "", "data directory (env REASONKIT_DATA_DIR)")
 	fs.StringVar(&g.ConfigFile, "config", "", "config file (env REASONKIT_CONFIG)")
 	fs.Usage = func() { printUsage(io.Err) }
+	if err := APIKeyFlagError(args); err != nil {
+		fmt.Fprintf(io.Err, "reasonkit: %v\n", err)
+		return ExitUsage
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK

@@ -31,9 +31,9 @@ type Result struct {
 	// render as highlighting (never as HTML).
 	Snippet    string   `json:"snippet"`
 	Highlights [][2]int `json:"highlights"`
-	Text    string `json:"-"` // the whole chunk, for grounding
-	Start   int    `json:"start"`
-	End     int    `json:"end"`
+	Text       string   `json:"-"` // the whole chunk, for grounding
+	Start      int      `json:"start"`
+	End        int      `json:"end"`
 }
 
 // Response is a search's results plus what the caller should know.

@@ -37,9 +37,11 @@ func cleanConfig(t *testing.T) *config.Config {
 
 type deadKeychain struct{}
 
-func (deadKeychain) Set(_, _, _ string) error      { return errors.New("dbus: connection refused") }
-func (deadKeychain) Get(_, _ string) (string, error) { return "", errors.New("dbus: connection refused") }
-func (deadKeychain) Delete(_, _ string) error       { return errors.New("dbus: connection refused") }
+func (deadKeychain) Set(_, _, _ string) error { return errors.New("dbus: connection refused") }
+func (deadKeychain) Get(_, _ string) (string, error) {
+	return "", errors.New("dbus: connection refused")
+}
+func (deadKeychain) Delete(_, _ string) error { return errors.New("dbus: connection refused") }
 
 func TestCleanMachineHasNoFindings(t *testing.T) {
 	cfg := cleanConfig(t)

@@ -1,0 +1,31 @@
+package app
+
+import (
+	"github.com/reasonkit/desktop/internal/core"
+)
+
+// Services are the objects bound into the window. Only their exported
+// methods are callable from the web UI, so lifecycle hooks live here.
+type Services struct {
+	Library  *LibraryService
+	Settings *SettingsService
+}
+
+// New builds the services over an open core.
+func New(c *core.Core, host Host, version string) *Services {
+	return &Services{
+		Library:  NewLibraryService(c, host, version),
+		Settings: NewSettingsService(c),
+	}
+}
+
+// Bindings lists the objects to pass to Wails' Bind option. They appear in
+// the UI as window.go.app.<TypeName>.
+func (s *Services) Bindings() []any {
+	return []any{s.Library, s.Settings}
+}
+
+// Shutdown stops background work before the core is closed.
+func (s *Services) Shutdown() {
+	s.Library.shutdown()
+}

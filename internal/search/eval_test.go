@@ -60,6 +60,7 @@ func loadQueries(t testing.TB) ([]labelled, []string) {
 // and MRR@10 (reciprocal rank of the first relevant page) over qs.
 func metrics(t testing.TB, s *search.Searcher, mode string, qs []labelled) (recall5, mrr float64) {
 	for _, q := range qs {
+		first := 0
 		resp, err := s.Search(context.Background(), search.Request{Query: q.query, K: 10, Mode: mode})
 		if err != nil {
 			t.Fatalf("%s %q: %v", mode, q.query, err)
@@ -71,8 +72,12 @@ func metrics(t testing.TB, s *search.Searcher, mode string, qs []labelled) (reca
 					recall5++
 				}
 				mrr += 1 / float64(rank+1)
+				first = rank + 1
 				break
 			}
+		}
+		if testing.Verbose() {
+			t.Logf("%-7s rank %2d  %s", mode, first, q.query)
 		}
 	}
 	n := float64(len(qs))
@@ -84,7 +89,12 @@ func metrics(t testing.TB, s *search.Searcher, mode string, qs []labelled) (reca
 // page at least as often as either single mode, and ranks it higher on average.
 func TestHybridBeatsKeywordAndVector(t *testing.T) {
 	qs, files := loadQueries(t)
-	st, err := store.Open(filepath.Join(t.TempDir(), "eval.db"))
+	// REASONKIT_EVAL_DB keeps the indexed corpus between runs while tuning.
+	dbPath := os.Getenv("REASONKIT_EVAL_DB")
+	if dbPath == "" {
+		dbPath = filepath.Join(t.TempDir(), "eval.db")
+	}
+	st, err := store.Open(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
+	"unicode"
 
 	"github.com/reasonkit/desktop/internal/embed"
 	"github.com/reasonkit/desktop/internal/store"
@@ -80,7 +82,7 @@ func (s *Searcher) Search(ctx context.Context, req Request) (*Response, error) {
 		return nil, fmt.Errorf("unknown search mode %q: use hybrid, keyword or vector", req.Mode)
 	}
 
-	cands := fuse(kw, vec, rrfK)
+	cands := fuse(kw, vec, rrfK, vectorWeight(req.Query))
 	ids := make([]int64, len(cands))
 	for i, c := range cands {
 		ids[i] = c.id
@@ -150,9 +152,37 @@ func (s *Searcher) vectorHits(ctx context.Context, coll *store.Collection, query
 	return hits, notice, nil
 }
 
-// fuse merges the two ranked lists with reciprocal rank fusion:
-// score = sum over lists of 1 / (k + rank).
-func fuse(kw, vec []store.Hit, k int) []candidate {
+// vectorWeight is the weight of the vector list in the fusion. Queries that
+// name code identifiers (dirs_exist_ok, json.dumps, lruCache) are about exact
+// strings that a sentence encoder does not know, so there the keyword list
+// counts double.
+func vectorWeight(query string) float64 {
+	for _, f := range strings.Fields(query) {
+		if looksLikeIdentifier(f) {
+			return 0.5
+		}
+	}
+	return 1
+}
+
+// looksLikeIdentifier reports whether a word is written like code: letters
+// joined by '_' or '.', or lower-case followed by upper-case.
+func looksLikeIdentifier(w string) bool {
+	rs := []rune(strings.Trim(w, ".,;:!?()[]\"'`"))
+	for i := 1; i+1 < len(rs); i++ {
+		if (rs[i] == '_' || rs[i] == '.') && unicode.IsLetter(rs[i-1]) && unicode.IsLetter(rs[i+1]) {
+			return true
+		}
+		if unicode.IsLower(rs[i-1]) && unicode.IsUpper(rs[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// fuse merges the two ranked lists with weighted reciprocal rank fusion:
+// score = sum over lists of weight / (k + rank); the keyword list's weight is 1.
+func fuse(kw, vec []store.Hit, k int, vecWeight float64) []candidate {
 	byID := map[int64]*candidate{}
 	get := func(id int64) *candidate {
 		c := byID[id]
@@ -170,7 +200,7 @@ func fuse(kw, vec []store.Hit, k int) []candidate {
 	for i, h := range vec {
 		c := get(h.ChunkID)
 		c.vecRank, c.distance = i+1, h.Score
-		c.fused += 1 / float64(k+i+1)
+		c.fused += vecWeight / float64(k+i+1)
 	}
 	out := make([]candidate, 0, len(byID))
 	for _, c := range byID {

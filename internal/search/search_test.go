@@ -9,10 +9,10 @@ import (
 
 func TestMatchExprQuotesEverything(t *testing.T) {
 	cases := map[string]string{
-		"termination notice period":  `"termination" OR "notice" OR "period" OR "termination notice period"`,
+		"termination notice period":   `"termination" OR "notice" OR "period" OR "termination notice period"`,
 		`NEAR(a b) OR "x" -y * col:z`: `"near" OR "b" OR "x" OR "y" OR "col" OR "z" OR "near b x y col z"`,
-		"the and of":                 `"the" OR "and" OR "of" OR "the and of"`,
-		"  ":                         ``,
+		"the and of":                  `"the" OR "and" OR "of" OR "the and of"`,
+		"  ":                          ``,
 	}
 	for q, want := range cases {
 		if got := matchExpr(q); got != want {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	sqlite_vec "github.com/asg017/sqlite-vec-go-bindings/cgo"
@@ -28,6 +29,11 @@ func (s *Store) KeywordSearch(ctx context.Context, collectionID int64, match str
 	if err != nil {
 		return nil, fmt.Errorf("keyword search %q: %w", match, err)
 	}
+	return scanHits(rows)
+}
+
+// scanHits reads (chunk id, score) rows.
+func scanHits(rows *sql.Rows) ([]Hit, error) {
 	defer rows.Close()
 	var hits []Hit
 	for rows.Next() {
@@ -53,14 +59,5 @@ func (s *Store) VectorSearch(ctx context.Context, collectionID int64, vec []floa
 	if err != nil {
 		return nil, fmt.Errorf("vector search: %w", err)
 	}
-	defer rows.Close()
-	var hits []Hit
-	for rows.Next() {
-		var h Hit
-		if err := rows.Scan(&h.ChunkID, &h.Score); err != nil {
-			return nil, err
-		}
-		hits = append(hits, h)
-	}
-	return hits, rows.Err()
+	return scanHits(rows)
 }

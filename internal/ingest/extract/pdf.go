@@ -27,8 +27,12 @@ func extractPDF(ctx context.Context, path string, data []byte, _ Limits) (*Docum
 		return nil, fail(path, "not a PDF file (no %%PDF- header): rename it if it has a different format")
 	}
 	encrypted := bytes.Contains(data, []byte("/Encrypt"))
-	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	src := &budgetReader{r: bytes.NewReader(data), left: readBudget(len(data))}
+	r, err := pdf.NewReader(src, int64(len(data)))
 	if err != nil {
+		if errors.Is(err, errReadBudget) {
+			return nil, &Error{Path: path, Reason: "damaged PDF: its cross-references loop; open and re-save it, then index again", Err: err}
+		}
 		if encrypted || errors.Is(err, pdf.ErrInvalidPassword) {
 			return nil, &Error{Path: path, Reason: "encrypted PDF: remove the password and index again", Err: err}
 		}
@@ -39,37 +43,87 @@ func extractPDF(ctx context.Context, path string, data []byte, _ Limits) (*Docum
 		return nil, &Error{Path: path, Reason: "malformed PDF (" + msg + "): open and re-save it, then index again", Err: err}
 	}
 	doc := &Document{Title: strings.TrimSpace(r.Trailer().Key("Info").Key("Title").Text())}
-	n := r.NumPage()
+	pages, err := pdfPages(r)
+	if err != nil {
+		return nil, &Error{Path: path, Reason: "damaged PDF: " + err.Error() + "; open and re-save it, then index again", Err: err}
+	}
+	if len(pages) == 0 {
+		return nil, fail(path, "damaged PDF: no pages found; download or export it again")
+	}
 	var firstErr error
 	failed := 0
-	for i := 1; i <= n; i++ {
+	for i, page := range pages {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		text, err := pageText(r.Page(i))
+		text, err := pageText(page)
+		if errors.Is(err, errReadBudget) {
+			return nil, &Error{Path: path, Reason: fmt.Sprintf("damaged PDF: page %d loops in its object references; open and re-save it, then index again", i+1), Err: err}
+		}
 		if err != nil {
 			failed++
 			if firstErr == nil {
-				firstErr = fmt.Errorf("page %d: %w", i, err)
+				firstErr = fmt.Errorf("page %d: %w", i+1, err)
 			}
 			continue
 		}
-		doc.Sections = append(doc.Sections, Section{Text: text, Page: i})
+		doc.Sections = append(doc.Sections, Section{Text: text, Page: i + 1})
 	}
-	if n > 0 && failed == n {
+	if len(doc.Sections) == 0 && failed > 0 {
 		return nil, &Error{Path: path, Reason: "damaged PDF: no page could be read (" + firstErr.Error() + ")", Err: firstErr}
 	}
-	if n == 0 {
-		return nil, fail(path, "damaged PDF: no pages found; download or export it again")
-	}
 	return doc, nil
+}
+
+// maxPageTreeNodes bounds the page tree walk, so that a tree whose kids
+// point back at their ancestors ends with an error instead of looping.
+const maxPageTreeNodes = 1 << 20
+
+// pdfPages lists the pages in document order by walking the page tree once
+// (the library's Page(i) walks it from the root for every page).
+func pdfPages(r *pdf.Reader) (pages []pdf.Page, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			pages, err = nil, fmt.Errorf("unreadable page tree (%v)", x)
+		}
+	}()
+	type item struct {
+		v     pdf.Value
+		depth int
+	}
+	stack := []item{{r.Trailer().Key("Root").Key("Pages"), 0}}
+	for seen := 0; len(stack) > 0; seen++ {
+		if seen > maxPageTreeNodes {
+			return nil, errors.New("page tree loops back on itself")
+		}
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		kids := it.v.Key("Kids")
+		if it.v.Key("Type").Name() == "Page" || kids.Kind() != pdf.Array {
+			if it.v.Kind() == pdf.Dict {
+				pages = append(pages, pdf.Page{V: it.v})
+			}
+			continue
+		}
+		if it.depth >= 64 {
+			return nil, errors.New("page tree nested too deeply (a loop?)")
+		}
+		for i := kids.Len() - 1; i >= 0; i-- {
+			stack = append(stack, item{kids.Index(i), it.depth + 1})
+		}
+	}
+	return pages, nil
 }
 
 // pageText extracts one page, turning a parser panic into an error.
 func pageText(p pdf.Page) (text string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			text, err = "", fmt.Errorf("%v", r)
+			if e, ok := r.(error); ok {
+				text, err = "", e
+			} else {
+				text, err = "", fmt.Errorf("%v", r)
+			}
 		}
 	}()
 	if p.V.IsNull() {
@@ -78,6 +132,33 @@ func pageText(p pdf.Page) (text string, err error) {
 	in := &pdfInterp{}
 	in.run(p.V.Key("Contents"), p.Resources(), ident, 0)
 	return in.layout(), nil
+}
+
+// errReadBudget stops a parse that has read far more than the file holds:
+// the sign of a reference loop in a damaged file, which would otherwise spin
+// for ever inside the parser.
+var errReadBudget = errors.New("PDF read budget exhausted")
+
+// readBudget allows each byte to be read many times over, since the parser
+// has no object cache and re-reads object streams on every lookup.
+func readBudget(size int) int64 { return 1000*int64(size) + 16<<20 }
+
+// budgetReader is an io.ReaderAt that panics with errReadBudget once more
+// than left bytes have been read. The parser recovers panics into errors.
+type budgetReader struct {
+	r     *bytes.Reader
+	left  int64
+	total int64
+}
+
+func (b *budgetReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := b.r.ReadAt(p, off)
+	b.left -= int64(n)
+	b.total += int64(n)
+	if b.left < 0 {
+		panic(errReadBudget)
+	}
+	return n, err
 }
 
 // matrix is a PDF transformation matrix [a b 0; c d 0; e f 1].

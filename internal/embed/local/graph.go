@@ -224,7 +224,7 @@ func readWeights(gj *graphJSON, shards [][]byte) (map[string]*tensor, error) {
 			var t *tensor
 			switch w.Dtype {
 			case "float32":
-				t = newF32(w.Shape...)
+				t = &tensor{dt: f32, shape: w.Shape, f: make([]float32, n)}
 				for k := range t.f {
 					v, _ := r.next()
 					t.f[k] = math.Float32frombits(v)
@@ -332,6 +332,16 @@ func (g *graph) plan() error {
 // output tensor.
 func (g *graph) run(feeds map[string]*tensor) (*tensor, error) {
 	vals := make([][]*tensor, len(g.nodes))
+	// refs counts the live values that use each recyclable buffer (views
+	// share their source's buffer); a buffer whose count drops to zero goes
+	// back to the pool. Constants and the output are never recycled.
+	refs := map[*float32]int{}
+	keep := map[*float32]bool{}
+	for _, n := range g.nodes {
+		if key := bufKey(n.value); key != nil {
+			keep[key] = true
+		}
+	}
 	for name, t := range feeds {
 		k, ok := g.inputs[name]
 		if !ok {
@@ -361,10 +371,27 @@ func (g *graph) run(feeds map[string]*tensor) (*tensor, error) {
 			return nil, fmt.Errorf("model: node %s (%s): %w", n.name, n.op, err)
 		}
 		vals[k] = out
-		for _, in := range n.inputs {
-			if g.lastUse[in.node] == step && g.nodes[in.node].value == nil {
-				vals[in.node] = nil // let the collector have it
+		for _, t := range out {
+			if key := bufKey(t); key != nil {
+				refs[key]++
 			}
+		}
+		for _, in := range n.inputs {
+			if g.lastUse[in.node] != step || g.nodes[in.node].value != nil || vals[in.node] == nil {
+				continue
+			}
+			for _, t := range vals[in.node] {
+				key := bufKey(t)
+				if key == nil {
+					continue
+				}
+				refs[key]--
+				if refs[key] == 0 && !keep[key] {
+					delete(refs, key)
+					putF32(t.f)
+				}
+			}
+			vals[in.node] = nil
 		}
 	}
 	v := vals[g.output]

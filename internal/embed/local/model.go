@@ -40,7 +40,7 @@ const (
 
 	// maxBatchTokens bounds the padded size (windows x longest window) of
 	// one graph run, which keeps the activations in cache-friendly sizes.
-	maxBatchTokens = 2048
+	maxBatchTokens = 1024
 	// maxBatchWindows bounds the windows in one graph run.
 	maxBatchWindows = 64
 )

@@ -1,6 +1,10 @@
 package local
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+	"sync"
+)
 
 // dtype is the element type of a tensor.
 type dtype uint8
@@ -40,7 +44,49 @@ func numel(shape []int) int {
 }
 
 func newF32(shape ...int) *tensor {
-	return &tensor{dt: f32, shape: shape, f: make([]float32, numel(shape))}
+	return &tensor{dt: f32, shape: shape, f: getF32(numel(shape))}
+}
+
+// poolMin is the smallest float buffer, in elements, that is recycled
+// between graph runs; activations of a batch are mostly far larger.
+const poolMin = 1 << 14
+
+// f32Pools recycles activation buffers by capacity class (a power of two),
+// so a run reuses the memory of earlier runs instead of asking the
+// collector for megabytes per op.
+var f32Pools [48]sync.Pool
+
+// getF32 returns a zeroed float slice of length n.
+func getF32(n int) []float32 {
+	if n < poolMin {
+		return make([]float32, n)
+	}
+	c := bits.Len(uint(n - 1))
+	if v, ok := f32Pools[c].Get().(*[]float32); ok {
+		s := (*v)[:n]
+		clear(s)
+		return s
+	}
+	return make([]float32, n, 1<<c)
+}
+
+// putF32 hands a buffer from getF32 back for reuse; the caller must hold
+// no other reference to it.
+func putF32(s []float32) {
+	c := cap(s)
+	if c < poolMin || c&(c-1) != 0 {
+		return
+	}
+	s = s[:0]
+	f32Pools[bits.Len(uint(c-1))].Put(&s)
+}
+
+// bufKey identifies a float buffer shared by a tensor and its views.
+func bufKey(t *tensor) *float32 {
+	if t == nil || t.dt != f32 || cap(t.f) < poolMin {
+		return nil
+	}
+	return &t.f[:1][0]
 }
 
 func newI32(shape ...int) *tensor {

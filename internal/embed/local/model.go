@@ -11,9 +11,12 @@
 // split into windows of at most 128 tokens of about equal length, cut before
 // a word-start piece where one lies in the second half of the window; each
 // window is embedded and the result is the L2-normalised mean of the window
-// vectors. Empty text (and text that normalises to nothing) gets the model's
-// output for a sequence with no tokens, which is what the reference runtime
-// returns for "" inside a batch.
+// vectors (every window weighs the same; windows are about equally long).
+//
+// Empty text (and text that normalises to nothing) gets the model's output
+// for a sequence with no tokens: normalise(tanh(bias)) of the last layer.
+// That is what the reference runtime returns for "" batched with non-empty
+// text; given [""] alone it throws, so there is no other value to match.
 package local
 
 import (

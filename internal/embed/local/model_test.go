@@ -117,6 +117,25 @@ func TestModelBasics(t *testing.T) {
 			t.Fatalf("empty text: len %d, squared norm %v", len(v), n)
 		}
 	}
+	// With no tokens the mean-pooled state is zero, so the vector is the
+	// normalised tanh of the last layer's bias.
+	var bias *tensor
+	for _, n := range m.g.nodes {
+		if n.name == "module/Encoder_en/hidden_layers/tanh_layer_0/bias" {
+			bias = n.value
+		}
+	}
+	if bias == nil || len(bias.f) != 512 {
+		t.Fatal("no 512-float bias for tanh_layer_0 in the graph")
+	}
+	want := make([]float32, 512)
+	for i, b := range bias.f {
+		want[i] = float32(math.Tanh(float64(b)))
+	}
+	embed.Normalize(want)
+	if d := maxAbsDiff(vecs[0], want); d > 1e-6 {
+		t.Errorf("empty-text vector differs from normalise(tanh(bias)) by %.3g", d)
+	}
 	vecs[0][0] = 42
 	if vecs[1][0] == 42 || m.empty[0] == 42 {
 		t.Fatal("empty-text vectors share memory")

@@ -32,9 +32,12 @@ CORPUS=$TMP/corpus
 mkdir -p "$CORPUS/notes"
 cp frontend/e2e/fixtures/* "$CORPUS/"
 printf '\x00\x01\x02binary\x00\xff\xfe' > "$CORPUS/notes/broken.txt"
-if [[ -d /usr/share/doc/python3.11/html/tutorial ]]; then
-  cp -r /usr/share/doc/python3.11/html/tutorial "$CORPUS/python-tutorial"
-fi
+# A few real pages from Debian's Python docs, when installed (kept small so
+# the built-in embedder finishes quickly on two cores).
+for f in appetite interpreter stdlib; do
+  src=/usr/share/doc/python3.11/html/tutorial/$f.html
+  [[ -f $src ]] && { mkdir -p "$CORPUS/python"; cp "$src" "$CORPUS/python/"; }
+done
 
 FAKE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$TMP/config" "$TMP/data" "$TMP/xdg-data" "$TMP/cache"

@@ -18,8 +18,39 @@ type Hit struct {
 
 // KeywordSearch runs an FTS5 MATCH expression over a collection's chunks and
 // returns the best k by bm25 (text weighted above headings).
+//
+// It ranks the whole keyword index first and keeps the collection's rows,
+// which lets FTS5 stop early; only when other collections crowd the top
+// ranks does it fall back to ranking the collection's rows alone.
 func (s *Store) KeywordSearch(ctx context.Context, collectionID int64, match string, k int) ([]Hit, error) {
+	over := k * 4
 	rows, err := s.db.QueryContext(ctx, `
+		SELECT f.rowid, f.rank FROM (
+			SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS rank FROM chunks_fts
+			WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) f
+		JOIN chunks k ON k.id = f.rowid
+		JOIN documents d ON d.id = k.document_id
+		WHERE d.collection_id = ?
+		ORDER BY f.rank`, match, over, collectionID)
+	if err != nil {
+		return nil, fmt.Errorf("keyword search %q: %w", match, err)
+	}
+	hits, err := scanHits(rows)
+	if err != nil || len(hits) >= k {
+		if len(hits) > k {
+			hits = hits[:k]
+		}
+		return hits, err
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)`,
+		match, over).Scan(&total); err != nil {
+		return nil, fmt.Errorf("keyword search %q: %w", match, err)
+	}
+	if total < over {
+		return hits, nil // every match was seen: there is no more to find
+	}
+	rows, err = s.db.QueryContext(ctx, `
 		SELECT f.rowid, bm25(chunks_fts, 1.0, 0.5) AS rank
 		FROM chunks_fts f
 		JOIN chunks k ON k.id = f.rowid

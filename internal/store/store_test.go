@@ -285,3 +285,22 @@ func TestRunTraceRoundTrip(t *testing.T) {
 		t.Fatalf("missing run: %v", err)
 	}
 }
+
+func TestKeywordSearchFindsSmallCollectionBesideLargeOne(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	big, _ := s.EnsureCollection(ctx, "big")
+	small, _ := s.EnsureCollection(ctx, "small")
+	for i := 0; i < 30; i++ {
+		addDoc(t, s, big.ID, fmt.Sprintf("/big/%d.txt", i), "harbour harbour harbour lights", "harbour again")
+	}
+	addDoc(t, s, small.ID, "/small/a.txt", "one harbour mention among many other words in a long sentence")
+	hits, err := s.KeywordSearch(ctx, small.ID, `"harbour"`, 5)
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("small collection hits = %v, %v", hits, err)
+	}
+	hits, err = s.KeywordSearch(ctx, big.ID, `"harbour"`, 5)
+	if err != nil || len(hits) != 5 {
+		t.Fatalf("big collection hits = %v, %v", hits, err)
+	}
+}

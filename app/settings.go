@@ -10,7 +10,6 @@ import (
 
 	"github.com/reasonkit/desktop/internal/config"
 	"github.com/reasonkit/desktop/internal/core"
-	"github.com/reasonkit/desktop/internal/llm"
 	"github.com/reasonkit/desktop/internal/secrets"
 )
 
@@ -78,50 +77,29 @@ func (s *SettingsService) Providers() []ProviderInfo {
 // SetKey stores provider's key in the OS keychain and returns the masked
 // status. The key itself is never returned, logged or put in an error.
 func (s *SettingsService) SetKey(provider, key string) (secrets.Status, error) {
-	p, err := s.provider(provider)
-	if err != nil {
-		return secrets.Status{}, err
-	}
-	key = strings.TrimSpace(key)
-	if err := s.core.Keychain().Set(provider, key); err != nil {
-		return secrets.Status{}, err
-	}
-	return s.core.Keychain().Status(provider, p.KeyEnv), nil
+	return s.core.SetKey(provider, strings.TrimSpace(key))
 }
 
 // DeleteKey removes provider's key from the keychain. A key that comes from
 // an environment variable stays in force; the status says so.
 func (s *SettingsService) DeleteKey(provider string) (secrets.Status, error) {
-	p, err := s.provider(provider)
-	if err != nil {
-		return secrets.Status{}, err
+	st, err := s.core.DeleteKey(provider)
+	if errors.Is(err, secrets.ErrNotFound) {
+		p, perr := s.provider(provider)
+		if perr != nil {
+			return secrets.Status{}, perr
+		}
+		return s.core.Keychain().Status(provider, p.KeyEnv), nil
 	}
-	if err := s.core.Keychain().Delete(provider); err != nil && !errors.Is(err, secrets.ErrNotFound) {
-		return secrets.Status{}, err
-	}
-	return s.core.Keychain().Status(provider, p.KeyEnv), nil
+	return st, err
 }
 
-// TestKey asks the provider for its model list with the stored key.
+// TestKey makes the provider's cheapest authenticated call (listing its
+// models) and returns the models for the picker when it works.
 func (s *SettingsService) TestKey(provider string) KeyTestResult {
-	p, err := s.provider(provider)
-	if err != nil {
-		return KeyTestResult{Message: err.Error(), Models: []string{}}
-	}
-	cred, err := s.core.Keychain().Get(provider, p.KeyEnv)
-	if err != nil && !errors.Is(err, secrets.ErrNotFound) {
-		return KeyTestResult{Message: err.Error(), Models: []string{}}
-	}
-	if !cred.IsSet() && p.Kind != config.KindOllama {
-		return KeyTestResult{Message: "no key set for " + provider + ": paste one above first", Models: []string{}}
-	}
-	client, err := llm.New(provider, p, cred, s.core.Door())
-	if err != nil {
-		return KeyTestResult{Message: err.Error(), Models: []string{}}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), keyTestTimeout)
 	defer cancel()
-	models, err := client.ListModels(ctx)
+	models, err := s.core.Models(ctx, provider)
 	if err != nil {
 		return KeyTestResult{Message: err.Error(), Models: []string{}}
 	}

@@ -30,22 +30,28 @@ const WatchFailed = "watch_failed"
 // once, then re-runs the incremental index for a folder shortly after files
 // under it change (debounced by WatchQuiet, coalescing bursts; never two
 // runs of the same collection at once). onProgress (which may be nil) gets
-// every pipeline progress, and watch problems with LastStatus WatchFailed.
+// every pipeline progress, and watch problems with LastStatus WatchFailed,
+// one call at a time.
 // It returns nil when ctx ends, and an error when a folder cannot be
 // watched or indexed at the start.
 func (c *Core) Watch(ctx context.Context, collection string, dirs []string, onProgress func(ingest.Progress)) error {
 	if collection == "" {
 		collection = "default"
 	}
-	if onProgress == nil {
-		onProgress = func(ingest.Progress) {}
+	var progressMu sync.Mutex // watch problems arrive from the watcher's goroutine
+	progress := func(p ingest.Progress) {
+		if onProgress != nil {
+			progressMu.Lock()
+			defer progressMu.Unlock()
+			onProgress(p)
+		}
 	}
 	roots, err := watchRoots(dirs)
 	if err != nil {
 		return err
 	}
 	report := func(err error) {
-		onProgress(ingest.Progress{Collection: collection, Phase: ingest.PhaseDone, LastFile: strings.Join(roots, ", "),
+		progress(ingest.Progress{Collection: collection, Phase: ingest.PhaseDone, LastFile: strings.Join(roots, ", "),
 			LastStatus: WatchFailed, LastError: err.Error()})
 	}
 	// Watch first, so changes made while the first index runs are seen.
@@ -54,7 +60,7 @@ func (c *Core) Watch(ctx context.Context, collection string, dirs []string, onPr
 		return err
 	}
 	defer w.Close()
-	if err := c.indexExclusive(ctx, collection, roots, onProgress); err != nil {
+	if err := c.indexExclusive(ctx, collection, roots, progress); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -70,7 +76,7 @@ func (c *Core) Watch(ctx context.Context, collection string, dirs []string, onPr
 		}
 		targets, err := c.watchTargets(ctx, collection, roots, changed)
 		if err == nil && len(targets) > 0 {
-			err = c.indexExclusive(ctx, collection, targets, onProgress)
+			err = c.indexExclusive(ctx, collection, targets, progress)
 		}
 		if ctx.Err() != nil {
 			return nil

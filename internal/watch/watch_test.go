@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 )
 
 // waitTimeout bounds every wait for a batch; generous for a loaded machine.
@@ -272,5 +276,27 @@ func TestNewRejectsBadRootsAndStops(t *testing.T) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+func TestExplainSaysWhatToDo(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("inotify_add_watch: %w", syscall.ENOSPC), "fs.inotify.max_user_watches"},
+		{fmt.Errorf("inotify_init1: %w", syscall.EMFILE), "fs.inotify.max_user_instances"},
+		{fsnotify.ErrEventOverflow, "rescanned"},
+		{&fs.PathError{Op: "open", Path: "/x", Err: fs.ErrPermission}, "readable by your user"},
+	}
+	for _, tt := range tests {
+		got := explain(tt.err)
+		if !errors.Is(got, tt.err) || !strings.Contains(got.Error(), tt.want) {
+			t.Errorf("explain(%v) = %v, want it wrapped with %q", tt.err, got, tt.want)
+		}
+	}
+	plain := errors.New("something else")
+	if explain(plain) != plain {
+		t.Error("an error with no advice was changed")
 	}
 }

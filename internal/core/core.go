@@ -30,6 +30,21 @@ type Core struct {
 	embedOnce sync.Once
 	embedder  embed.Embedder
 	embedErr  error
+
+	// indexLocks holds one *sync.Mutex per collection name: indexing runs
+	// of one collection (manual or from a watcher) never overlap.
+	indexLocks sync.Map
+}
+
+// lockCollection waits for the collection's indexing lock and returns its unlock.
+func (c *Core) lockCollection(name string) func() {
+	if name == "" {
+		name = "default"
+	}
+	m, _ := c.indexLocks.LoadOrStore(name, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
 
 // Open prepares the data dir (0700), opens the database and returns a Core.
@@ -112,6 +127,8 @@ type IndexRequest struct {
 // Index adds or refreshes files and folders: text first (keyword search
 // works at once), then vectors. progress may be nil.
 func (c *Core) Index(ctx context.Context, req IndexRequest, progress func(ingest.Progress)) (*ingest.Summary, error) {
+	unlock := c.lockCollection(req.Collection)
+	defer unlock()
 	p := c.pipeline()
 	return p.Run(ctx, ingest.Request{Collection: req.Collection, Paths: req.Paths, Reembed: req.Reembed, SkipEmbed: req.SkipEmbed}, progress)
 }

@@ -217,21 +217,11 @@ func insideAny(p string, folders map[string]bool) bool {
 	}
 }
 
-// collectionLocks serialises indexing runs per core and collection.
-var collectionLocks sync.Map // collectionKey -> *sync.Mutex
-
-type collectionKey struct {
-	c    *Core
-	name string
-}
-
 // indexExclusive runs the pipeline on paths while holding the collection's
-// lock, so two watchers of one collection never index at the same time.
+// lock, so a watcher and a manual index of one collection never overlap.
 func (c *Core) indexExclusive(ctx context.Context, collection string, paths []string, onProgress func(ingest.Progress)) error {
-	m, _ := collectionLocks.LoadOrStore(collectionKey{c, collection}, &sync.Mutex{})
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock := c.lockCollection(collection)
+	defer unlock()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

@@ -5,7 +5,8 @@
 // `npm run build` independent of `wails generate`.
 import type {
   AppInfo, CollectionInfo, DocumentInfo, IndexDone, IndexProgress, KeyStatus, KeyTestResult,
-  Preview, ProtocolImportError, ProtocolInfo, ProviderInfo, RunEvent, SearchResult,
+  Preview, ProtocolImportError, ProtocolInfo, ProviderInfo, SearchResult,
+  ChatThread, ChatMessage, ChatMode, RunSummary, OutboundRecord,
 } from './types';
 
 type Method = (...args: unknown[]) => Promise<unknown>;
@@ -128,7 +129,7 @@ export const events = {
   progress: 'library:progress',
   done: 'library:done',
   changed: 'library:changed',
-  run: 'chat:run',
+  chat: 'chat:event',
 };
 
 export type { IndexDone, IndexProgress };
@@ -144,20 +145,36 @@ export const settings = {
 
 const C = 'ChatService';
 export const chat = {
-  available: () => has(C, 'Run'),
-  run: (req: { mode: string; collection: string; question: string; provider: string; model: string }) =>
-    call<number>(C, 'Run', req),
-  stop: (runID: number) => call<void>(C, 'Stop', runID),
-  exportMarkdown: (runID: number) => call<string>(C, 'ExportMarkdown', runID),
-  outbound: (runID: number) => call<{ url: string; body: string }[]>(C, 'Outbound', runID),
+  available: () => has(C, 'Send'),
+  threads: () => call<ChatThread[]>(C, 'Threads'),
+  newThread: () => call<number>(C, 'NewThread'),
+  messages: (chatID: number) => call<ChatMessage[]>(C, 'Messages', chatID),
+  deleteThread: (chatID: number) => call<void>(C, 'DeleteThread', chatID),
+  modes: () => call<ChatMode[]>(C, 'Modes'),
+  /** send posts a message and returns a ticket; the run streams ChatEvents with it. */
+  send: (chatID: number, req: { mode: string; text: string; collection: string; provider: string; model: string }) =>
+    call<number>(C, 'Send', chatID, req),
+  stop: (ticket: number) => call<boolean>(C, 'Stop', ticket),
+  run: (runID: string) => call<RunSummary>(C, 'Run', runID),
+  exportMarkdown: (runID: string) => call<string>(C, 'ExportMarkdown', runID),
+  outbound: (runID: string) => call<OutboundRecord[]>(C, 'Outbound', runID),
 };
+
+/** copyText puts text on the clipboard through the native runtime when present. */
+export async function copyText(text: string): Promise<void> {
+  const rt = window.runtime as unknown as { ClipboardSetText?: (t: string) => Promise<boolean> } | undefined;
+  if (rt?.ClipboardSetText) {
+    await rt.ClipboardSetText(text);
+    return;
+  }
+  await navigator.clipboard.writeText(text);
+}
 
 const P = 'ProtocolService';
 export const protocols = {
   available: () => has(P, 'List'),
-  list: () => call<ProtocolInfo[]>(P, 'List'),
-  importFile: (path: string) => call<{ protocol?: ProtocolInfo; errors?: ProtocolImportError[] }>(P, 'Import', path),
+  list: () => call<{ protocols: ProtocolInfo[]; problems: ProtocolImportError[] }>(P, 'List'),
+  importFile: (path: string) => call<{ imported: string[]; errors: ProtocolImportError[] }>(P, 'Import', path),
   chooseFile: () => call<string>(P, 'ChooseFile'),
 };
 
-export type { RunEvent };

@@ -156,38 +156,94 @@ export interface ProtocolInfo {
   builtin: boolean;
   inputs: { name: string; description: string; required: boolean }[];
   steps: string[];
+  file: string;
   source: string; // the TOML text
 }
 
 export interface ProtocolImportError {
+  file: string;
   line: number;
   field: string;
   message: string;
 }
 
-export interface RunStep {
+export interface ChatThread {
+  id: number;
+  title: string;
+  created_at: string;
+  updated_at: string;
+  messages: number;
+  preview: string;
+}
+
+export interface ChatMessage {
+  id: number;
+  chat_id: number;
+  role: 'user' | 'assistant';
+  content: string;
+  mode: string;
+  collection: string;
+  run_id: string;
+  run_status: string;
+  created_at: string;
+}
+
+export interface ChatMode {
   id: string;
+  label: string;
+  description: string;
+}
+
+export interface StepView {
+  seq: number;
   protocol: string;
+  id: string;
   status: string;
-  confidence: number;
+  confidence: number | null;
   band: string;
   output: string;
+  error?: string;
 }
 
 export interface Citation {
   source: string; // "S1"
   path: string;
-  page: number | null;
+  page?: number;
+  heading?: string;
   chunk_id: number;
 }
 
-export interface RunEvent {
-  run_id: number;
-  kind: 'token' | 'step' | 'done' | 'error';
-  text?: string;
-  step?: RunStep;
-  answer?: string;
-  confidence?: number;
-  citations?: Citation[];
+export interface RunSummary {
+  run_id: string;
+  status: string;
   error?: string;
+  answer: string;
+  confidence: number | null;
+  band: string;
+  citations: Citation[];
+  steps: StepView[];
+}
+
+export interface ChatEvent {
+  ticket: number;
+  chat_id: number;
+  run_id: string;
+  kind: string; // run_started | step_started | delta | step_finished | link_skipped | run_finished | finished | error
+  step?: StepView;
+  text?: string;
+  run?: RunSummary;
+  error?: string;
+}
+
+export interface OutboundRecord {
+  id: number;
+  time: string;
+  provider: string;
+  host: string;
+  purpose: string;
+  bytes: number;
+  body: string;
+  status: number;
+  error?: string;
+  run_id?: string;
 }

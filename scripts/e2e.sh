@@ -21,6 +21,7 @@ fi
 
 TMP=$(mktemp -d)
 cleanup() {
+  if [[ -n "${FAKE_PID:-}" ]]; then kill "$FAKE_PID" 2>/dev/null || true; fi
   if [[ -n "${DEV_PID:-}" ]]; then kill -- -"$DEV_PID" 2>/dev/null || kill "$DEV_PID" 2>/dev/null || true; wait "$DEV_PID" 2>/dev/null || true; fi
   rm -rf "$TMP"
 }
@@ -41,13 +42,52 @@ done
 
 FAKE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$TMP/config" "$TMP/data" "$TMP/xdg-data" "$TMP/cache"
+
+# A scripted model on loopback (the project's llmtest fake provider): every
+# step gets a cited list; "count slowly" streams slowly so Stop can be tested.
+cat > "$TMP/script.json" <<'JSON'
+{
+  "rules": [
+    {"contains": "count slowly", "reply": {"chunks": ["one ", "two ", "three ", "four ", "five ", "six ", "seven ", "eight ", "nine ", "ten "], "chunk_delay": "700ms"}}
+  ],
+  "default": {"text": "1. The termination notice period is ninety days [S1].\n2. Notice must be given in writing [S1].\n3. A notice sent by e-mail alone is not valid [S1].\n4. The lease runs for twelve months [S1].\n5. Rent is due on the first day of each month [S1].\n6. Repairs are due within fourteen days [S1].\n\nCONFIDENCE: 0.82", "chunk_delay": "15ms"}
+}
+JSON
+go build -tags sqlite_fts5 -o "$TMP/fakeprovider" ./internal/llm/llmtest/fakeprovider
+"$TMP/fakeprovider" -kind openai-compatible -script "$TMP/script.json" > "$TMP/fake.out" 2>&1 &
+FAKE_PID=$!
+for _ in $(seq 1 50); do [[ -s $TMP/fake.out ]] && break; sleep 0.1; done
+FAKE_LLM=$(head -1 "$TMP/fake.out")
+[[ $FAKE_LLM == http://127.0.0.1:* ]] || { echo "e2e: fake provider did not start: $(cat "$TMP/fake.out")" >&2; exit 1; }
+
 cat > "$TMP/config/config.toml" <<TOML
+[general]
+default_provider = "fake"
+
 [providers.openai]
 kind = "openai"
 base_url = "http://127.0.0.1:$FAKE_PORT/v1"
 model = "gpt-fake-mini"
 key_env = "REASONKIT_E2E_UNSET_KEY"
+
+[providers.fake]
+kind = "openai-compatible"
+base_url = "$FAKE_LLM"
+model = "fake-model"
 TOML
+
+# A protocol file with mistakes, for the import test.
+cat > "$TMP/bad-protocol.toml" <<'TOML'
+id = "e2e_bad"
+name = "Broken on purpose"
+description = "An action type that does not exist"
+
+[[steps]]
+id = "first"
+prompt_template = "Think about {{input.query}}"
+action = { type = "teleport" }
+TOML
+export REASONKIT_TEST_PICK_FILES=$TMP/bad-protocol.toml
 
 (cd frontend && { [[ -d node_modules ]] || npm ci; } && npm run build >/dev/null)
 

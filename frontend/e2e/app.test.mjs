@@ -18,6 +18,7 @@ let browser, page, fake;
 const received = []; // websocket frames from the backend
 const sent = []; // websocket frames to the backend
 const fakeRequests = [];
+const pageErrors = [];
 
 before(async () => {
   // A loopback OpenAI-compatible provider: GET /v1/models with a bearer key.
@@ -46,7 +47,10 @@ before(async () => {
     ws.on('framereceived', (f) => received.push(String(f.payload)));
     ws.on('framesent', (f) => sent.push(String(f.payload)));
   });
-  page.on('pageerror', (e) => console.error('page error:', e.stack ?? e.message));
+  page.on('pageerror', (e) => {
+    console.error('page error:', e.stack ?? e.message);
+    pageErrors.push(e.message);
+  });
   await page.goto(URL);
   await page.waitForFunction(() => !!window.go?.app?.LibraryService, null, { timeout: 30000 });
 });
@@ -173,22 +177,78 @@ test('set, test and delete a key; the key never comes back to the UI', async () 
   assert.match(outgoing[0], /SettingsService\.SetKey/);
 });
 
-test('chat explains what to do without a model, and the other screens render', async () => {
+test('run a profile: steps stream as cards, citations open the source', async () => {
   await page.getByRole('button', { name: 'Chat', exact: true }).click();
-  await page.getByRole('heading', { name: /Choose a model|Ask about your documents/ }).waitFor();
+  await page.locator('#mode').selectOption('profile:quick');
+  await page.locator('#coll').selectOption('default');
   const q = page.getByLabel('Your question');
   await q.fill('first line');
   await q.press('Shift+Enter');
-  await q.pressSequentially('second line');
-  assert.equal(await q.inputValue(), 'first line\nsecond line', 'Shift+Enter adds a line');
+  assert.equal(await q.inputValue(), 'first line\n', 'Shift+Enter adds a line');
+  await q.fill('What is the termination notice period?');
+  await q.press('Enter');
+  // A step card appears while the run is still going (streaming).
+  await page.locator('details.step').first().waitFor({ timeout: 60000 });
+  const runningSeen = await page.getByRole('button', { name: 'Stop' }).isVisible();
+  await page.getByRole('button', { name: 'What was sent' }).waitFor({ timeout: 120000 });
+  const steps = await page.locator('details.step').count();
+  assert.ok(steps >= 2, `a profile shows each step, got ${steps}`);
+  assert.ok(runningSeen, 'steps appeared before the run finished');
+  const badges = await page.locator('details.step .badge').allTextContents();
+  assert.ok(badges.some((b) => /\d+% · (high|medium|low)/.test(b)), `confidence badges: ${badges}`);
+
+  await page.getByRole('button', { name: 'S1', exact: true }).first().click();
+  const preview = page.getByRole('complementary', { name: 'Passage preview' });
+  await preview.getByText(/ninety days/).first().waitFor();
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
-    await shot(`chat-${theme}`);
+    await shot(`chat-profile-${theme}`);
   }
+  await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
+  await page.keyboard.press('Escape');
+  await preview.waitFor({ state: 'detached' });
+
+  await page.getByRole('button', { name: 'What was sent' }).click();
+  const dialog = page.getByRole('dialog', { name: 'What was sent' });
+  await dialog.getByText(/termination notice period/).first().waitFor();
+  await shot('chat-what-was-sent-light');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+});
+
+test('Escape stops a streaming run', async () => {
+  await page.locator('#mode').selectOption('ask');
+  const q = page.getByLabel('Your question');
+  await q.fill('Please count slowly to ten');
+  await q.press('Enter');
+  await page.getByRole('button', { name: 'Stop' }).waitFor();
+  await page.getByText(/one two/).waitFor({ timeout: 30000 });
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 15000 });
+  const last = page.locator('.a').last();
+  const t = await last.textContent();
+  assert.match(t, /cancel/i, `the stopped turn says so: ${t}`);
+  assert.doesNotMatch(t, /ten/, 'the stream stopped before the end');
+});
+
+test('import a bad protocol: the error names line and field', async () => {
   await page.getByRole('button', { name: 'Protocols', exact: true }).click();
   await page.getByRole('heading', { name: 'Protocols', level: 1 }).waitFor();
+  await page.getByRole('button', { name: /Import TOML/ }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'The file was not imported' });
+  await alert.waitFor();
+  const txt = await alert.textContent();
+  assert.match(txt, /line \d+/);
+  assert.match(txt, /teleport|type/);
+  await page.getByRole('button', { name: /GigaThink/i }).first().click();
+  await page.getByRole('button', { name: 'View TOML' }).click();
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
     await shot(`protocols-${theme}`);
   }
+  await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
+});
+
+test('no script errors on any screen', () => {
+  assert.deepEqual(pageErrors, []);
 });

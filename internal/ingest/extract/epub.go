@@ -46,6 +46,9 @@ func extractEPUB(ctx context.Context, p string, data []byte, lim Limits) (*Docum
 		}
 		return &Error{Path: p, Reason: reason + "): download or export it again", Err: err}
 	}
+	if enc, ok, _ := readZipEntry(zr, "META-INF/encryption.xml", 4<<20); ok && encryptsText(enc) {
+		return nil, fail(p, "DRM-protected EPUB (its chapters are encrypted): remove the DRM with the seller's tools, or export an unprotected copy, then index again")
+	}
 	cdata, ok, err := readZipEntry(zr, "META-INF/container.xml", 1<<20)
 	if err != nil || !ok {
 		return nil, corrupt("META-INF/container.xml is missing or unreadable", err)
@@ -112,4 +115,25 @@ func extractEPUB(ctx context.Context, p string, data []byte, lim Limits) (*Docum
 		return nil, corrupt("the spine lists no XHTML chapters", nil)
 	}
 	return doc, nil
+}
+
+// encryptsText reports whether META-INF/encryption.xml encrypts anything but
+// fonts (publishers obfuscate embedded fonts in unprotected books too).
+func encryptsText(enc []byte) bool {
+	var e struct {
+		Refs []struct {
+			URI string `xml:"URI,attr"`
+		} `xml:"EncryptedData>CipherData>CipherReference"`
+	}
+	if xml.Unmarshal(enc, &e) != nil {
+		return false
+	}
+	for _, r := range e.Refs {
+		switch strings.ToLower(path.Ext(r.URI)) {
+		case ".ttf", ".otf", ".woff", ".woff2":
+		default:
+			return true
+		}
+	}
+	return false
 }

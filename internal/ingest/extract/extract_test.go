@@ -207,6 +207,11 @@ func TestBadInput(t *testing.T) {
 		{"corrupt EPUB", writeFile(t, dir, "bad.epub", epub[:len(epub)-30]), "corrupt EPUB", Limits{}},
 		{"EPUB without container", writeFile(t, dir, "nocontainer.epub", zipOf(t, map[string]string{"mimetype": "application/epub+zip"})),
 			"corrupt EPUB (META-INF/container.xml is missing", Limits{}},
+		{"DRM EPUB", writeFile(t, dir, "drm.epub", zipOf(t, map[string]string{"mimetype": "application/epub+zip",
+			"META-INF/encryption.xml": `<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" xmlns:enc="http://www.w3.org/2001/04/xmlenc#">
+  <enc:EncryptedData><enc:CipherData><enc:CipherReference URI="OEBPS/fonts/a.otf"/></enc:CipherData></enc:EncryptedData>
+  <enc:EncryptedData><enc:CipherData><enc:CipherReference URI="OEBPS/text/chapter1.xhtml"/></enc:CipherData></enc:EncryptedData>
+</encryption>`})), "DRM-protected EPUB", Limits{}},
 		{"DOCX without document.xml", writeFile(t, dir, "nodoc.docx", zipOf(t, map[string]string{"word/styles.xml": "<x/>"})),
 			"word/document.xml is missing", Limits{}},
 		{"over the size limit", writeFile(t, dir, "big.txt", bytes.Repeat([]byte("a "), 600)), "larger than the 1.0 KiB limit", Limits{MaxBytes: 1024}},

@@ -156,3 +156,15 @@ func TestLoopingPDFs(t *testing.T) {
 		})
 	}
 }
+
+func TestEncryptsText(t *testing.T) {
+	fontsOnly := `<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" xmlns:enc="http://www.w3.org/2001/04/xmlenc#">
+<enc:EncryptedData><enc:CipherData><enc:CipherReference URI="fonts/Serif.OTF"/></enc:CipherData></enc:EncryptedData></encryption>`
+	if encryptsText([]byte(fontsOnly)) {
+		t.Error("font obfuscation alone was taken for DRM")
+	}
+	withText := strings.Replace(fontsOnly, "fonts/Serif.OTF", "text/ch1.xhtml", 1)
+	if !encryptsText([]byte(withText)) {
+		t.Error("an encrypted chapter was not detected")
+	}
+}

@@ -85,3 +85,22 @@ func BenchmarkSplitNoSpaces(b *testing.B) {
 		Split(d, Options{Size: 1200, Overlap: 200})
 	}
 }
+
+// BenchmarkExtractChunkTenMegabyteFile reads, decodes and chunks a 10 MB
+// file that is one line; B/op shows the memory it needs (about 3x the file size).
+func BenchmarkExtractChunkTenMegabyteFile(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "oneline.txt")
+	line := strings.Repeat("lorem ipsum dolor sit amet ", 10<<20/27+1)
+	if err := os.WriteFile(p, []byte(line), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		doc, err := extract.File(context.Background(), p, extract.Limits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		Split(doc, Options{Size: 1200, Overlap: 200})
+	}
+}

@@ -6,6 +6,7 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -163,7 +164,10 @@ func File(ctx context.Context, path string, lim Limits) (doc *Document, err erro
 			humanBytes(fi.Size()), humanBytes(lim.MaxBytes))
 	}
 	// Read at most MaxBytes+1 so a file that grows after Stat is still bounded.
-	data, err := io.ReadAll(io.LimitReader(f, lim.MaxBytes+1))
+	// Sized to the file so a big file is not copied while the buffer grows.
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	_, err = buf.ReadFrom(io.LimitReader(f, lim.MaxBytes+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, &Error{Path: path, Reason: "read failed: " + err.Error(), Err: err}
 	}

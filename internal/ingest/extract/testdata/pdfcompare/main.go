@@ -7,18 +7,21 @@
 //	cd internal/ingest/extract/testdata/pdfcompare
 //	go run . /usr/share/doc/r-doc-pdf/manual/R-FAQ.pdf /usr/share/doc/valgrind/valgrind_manual.pdf.gz ...
 //
-// Files ending in .gz are decompressed to a temporary directory first.
+// Files ending in .gz are decompressed to a temporary directory first. Each
+// extractor runs in a child process and is stopped after two minutes.
 package main
 
 import (
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -168,13 +171,51 @@ func f1(ref, got map[string]int) (float64, int) {
 	return 2 * p * r / (p + r), nr
 }
 
-func run(c candidate, path string) (pages []string, err error) {
+// timeout bounds one extractor on one file; some loop for ever on real PDFs.
+const timeout = 120 * time.Second
+
+// run runs candidate ci on path in a child process (this program with
+// -one), so that one that hangs can be stopped.
+func run(ci int, path string) ([]string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var stderr strings.Builder
+	cmd := exec.CommandContext(ctx, self, "-one", fmt.Sprint(ci), path)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("no result after %v (stopped)", timeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var pages []string
+	if err := json.Unmarshal(out, &pages); err != nil {
+		return nil, err
+	}
+	return pages, nil
+}
+
+// one is the child side of run: it prints the pages as JSON.
+func one(ci int, path string) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
+			fmt.Fprintf(os.Stderr, "panic: %v", r)
+			os.Exit(2)
 		}
 	}()
-	return c.run(path)
+	pages, err := candidates[ci].run(path)
+	if err != nil {
+		fmt.Fprint(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(pages); err != nil {
+		panic(err)
+	}
 }
 
 func ungzip(path, dir string) (string, error) {
@@ -198,6 +239,14 @@ func ungzip(path, dir string) (string, error) {
 }
 
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == "-one" {
+		ci, err := strconv.Atoi(os.Args[2])
+		if err != nil || ci < 0 || ci >= len(candidates) {
+			panic("bad candidate index")
+		}
+		one(ci, os.Args[3])
+		return
+	}
 	tmp, err := os.MkdirTemp("", "pdfcompare-")
 	if err != nil {
 		panic(err)
@@ -227,7 +276,7 @@ func main() {
 		ref := strings.Split(string(out), "\f")
 		for ci, c := range candidates {
 			start := time.Now()
-			pages, err := run(c, path)
+			pages, err := run(ci, path)
 			sec := time.Since(start).Seconds()
 			var sum float64
 			var n int

@@ -27,7 +27,7 @@ func extractPDF(ctx context.Context, path string, data []byte, _ Limits) (*Docum
 		return nil, fail(path, "not a PDF file (no %%PDF- header): rename it if it has a different format")
 	}
 	encrypted := bytes.Contains(data, []byte("/Encrypt"))
-	src := &budgetReader{r: bytes.NewReader(data), left: readBudget(len(data))}
+	src := &budgetReader{r: bytes.NewReader(data), left: readBudget(len(data)), pdf2: bytes.HasPrefix(data, []byte("%PDF-2."))}
 	r, err := pdf.NewReader(src, int64(len(data)))
 	if err != nil {
 		if errors.Is(err, errReadBudget) {
@@ -149,10 +149,18 @@ type budgetReader struct {
 	r     *bytes.Reader
 	left  int64
 	total int64
+	pdf2  bool // the file starts with a %PDF-2.x header
 }
 
 func (b *budgetReader) ReadAt(p []byte, off int64) (int, error) {
 	n, err := b.r.ReadAt(p, off)
+	if b.pdf2 && off < 8 {
+		// The parser only knows headers up to %PDF-1.7; PDF 2.0 files
+		// parse the same way, so it is shown a 1.7 header.
+		for i := max(0, 5-int(off)); i < n && off+int64(i) < 8; i++ {
+			p[i] = "%PDF-1.7"[off+int64(i)]
+		}
+	}
 	b.left -= int64(n)
 	b.total += int64(n)
 	if b.left < 0 {

@@ -119,7 +119,7 @@ func minimalPDF(objs []string, extra string) []byte {
 	return []byte(b.String())
 }
 
-func TestLoopingPDFs(t *testing.T) {
+func TestHandmadePDFs(t *testing.T) {
 	dir := t.TempDir()
 	page := "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
 	content := "<< /Length 44 >>\nstream\nBT /F1 12 Tf 72 720 Td (Hello loops) Tj ET\n\nendstream"
@@ -129,6 +129,7 @@ func TestLoopingPDFs(t *testing.T) {
 		data         []byte
 	}{
 		{"readable control", "", minimalPDF([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, content, font}, "")},
+		{"PDF 2.0 header", "", []byte(strings.Replace(string(minimalPDF([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, content, font}, "")), "%PDF-1.4", "%PDF-2.0", 1))},
 		{"page tree points to itself", "page tree nested too deeply",
 			minimalPDF([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [2 0 R] /Count 5 >>"}, "")},
 		{"page tree branches into itself", "page tree",

@@ -5,6 +5,7 @@
 # playwright-core. Screenshots of every screen, light and dark, go to
 # $E2E_SHOTS (default: build/e2e-shots; copy a set to docs/screenshots).
 #
+# Do not rebuild frontend/dist while this runs: the app embeds and serves it.
 # Needs: wails v2.16.0 (~/go/bin/wails), xvfb, dbus-x11, gnome-keyring,
 # chromium, libwebkit2gtk-4.0-dev, node/npm.
 set -euo pipefail
@@ -108,6 +109,7 @@ echo "e2e: waiting for wails dev on :$PORT (first build takes a while)…"
 for _ in $(seq 1 600); do
   if curl -s -o /dev/null "http://localhost:$PORT/"; then break; fi
   if ! kill -0 "$DEV_PID" 2>/dev/null; then echo "e2e: wails dev exited:" >&2; cat "$TMP/wails.log" >&2; exit 1; fi
+  if grep -q "Build error" "$TMP/wails.log"; then echo "e2e: the app did not build:" >&2; cat "$TMP/wails.log" >&2; exit 1; fi
   sleep 1
 done
 curl -s -o /dev/null "http://localhost:$PORT/" || { echo "e2e: wails dev did not start" >&2; cat "$TMP/wails.log" >&2; exit 1; }

@@ -70,6 +70,7 @@ var openWindow cli.OpenWindow = func(g *cli.Globals) error {
 		BackgroundColour: &options.RGBA{R: 247, G: 248, B: 250, A: 255},
 		AssetServer:      &assetserver.Options{Assets: assets},
 		OnStartup:        host.Startup,
+		OnDomReady:       func(_ context.Context) { services.Start() },
 		OnShutdown:       func(_ context.Context) { services.Shutdown() },
 		DragAndDrop:      &options.DragAndDrop{EnableFileDrop: true},
 		Bind:             services.Bindings(),

@@ -15,12 +15,19 @@ type Services struct {
 
 // New builds the services over an open core.
 func New(c *core.Core, host Host, version string) *Services {
-	return &Services{
+	s := &Services{
 		Library:   NewLibraryService(c, host, version),
 		Settings:  NewSettingsService(c),
 		Chat:      NewChatService(c, host),
 		Protocols: NewProtocolService(c, host),
 	}
+	return s
+}
+
+// Start resumes background work remembered from the last session (watched
+// folders). Call once the window is up (OnDomReady), so events reach it.
+func (s *Services) Start() {
+	s.Library.resumeWatches()
 }
 
 // Bindings lists the objects to pass to Wails' Bind option. They appear in

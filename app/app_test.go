@@ -391,3 +391,72 @@ func TestRemoteEmbedding(t *testing.T) {
 		}
 	}
 }
+
+func TestWatchPicksUpNewChangedAndDeletedFiles(t *testing.T) {
+	c := openCore(t)
+	host := &recorder{}
+	lib := NewLibraryService(c, host, "t")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "apples grow on trees\n")
+
+	changes := make(chan WatchChange, 16)
+	host.onEvent = func(name string, data any) {
+		if name == EventChanged {
+			changes <- data.(WatchChange)
+		}
+	}
+	waitChange := func(what string) {
+		t.Helper()
+		select {
+		case ch := <-changes:
+			if ch.Collection != "w" || ch.Dir != dir {
+				t.Fatalf("change event %+v", ch)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no change event after %s", what)
+		}
+	}
+	found := func(q string) int {
+		res, err := lib.Search(SearchRequest{Collection: "w", Query: q, Mode: "keyword"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Results)
+	}
+
+	if err := lib.Watch("w", filepath.Join(dir, "a.txt")); err == nil {
+		t.Fatal("watching a file: want an error saying it is not a folder")
+	}
+	if err := lib.Watch("w", dir); err != nil {
+		t.Fatal(err)
+	}
+	waitChange("the first index")
+	if found("apples") != 1 {
+		t.Fatal("initial file not indexed")
+	}
+	ws, err := lib.Watched("w")
+	if err != nil || len(ws) != 1 || ws[0].Dir != dir || !ws[0].Active {
+		t.Fatalf("Watched = %+v, %v", ws, err)
+	}
+
+	writeFile(t, filepath.Join(dir, "b.txt"), "bananas are yellow\n")
+	waitChange("adding b.txt")
+	if found("bananas") != 1 {
+		t.Fatal("new file not picked up")
+	}
+	if err := os.Remove(filepath.Join(dir, "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	waitChange("deleting a.txt")
+	if found("apples") != 0 {
+		t.Fatal("deleted file still found")
+	}
+
+	if err := lib.Unwatch("w", dir); err != nil {
+		t.Fatal(err)
+	}
+	if ws, _ := lib.Watched("w"); len(ws) != 0 {
+		t.Fatalf("after Unwatch: %+v", ws)
+	}
+	lib.shutdown()
+}

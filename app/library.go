@@ -43,6 +43,8 @@ type LibraryService struct {
 	ReadyHook func()
 	readyOnce sync.Once
 
+	w watchers
+
 	mu      sync.Mutex
 	base    context.Context
 	nextRun int64
@@ -69,6 +71,7 @@ func NewLibraryService(c *core.Core, host Host, version string) *LibraryService 
 // database is closed cleanly. Unexported: Wails binds every exported method.
 func (s *LibraryService) shutdown() {
 	s.CancelIndex()
+	s.stopWatches()
 	s.wait()
 }
 

@@ -121,7 +121,7 @@ export const library = {
   chooseFiles: () => call<string[]>(L, 'ChooseFiles'),
   openDocument: (id: number) => call<void>(L, 'OpenDocument', id),
   watch: (collection: string, dir: string) => call<void>(L, 'Watch', collection, dir),
-  watched: () => call<{ collection: string; dir: string }[]>(L, 'Watched'),
+  watched: (collection: string) => call<{ collection: string; dir: string; active: boolean }[]>(L, 'Watched', collection),
   unwatch: (collection: string, dir: string) => call<void>(L, 'Unwatch', collection, dir),
 };
 
@@ -129,6 +129,7 @@ export const events = {
   progress: 'library:progress',
   done: 'library:done',
   changed: 'library:changed',
+  watchProblem: 'library:watch_problem',
   chat: 'chat:event',
 };
 

@@ -361,6 +361,14 @@ func TestInfoAndProviders(t *testing.T) {
 	if o, ok := names["openai"]; !ok || !o.NeedsKey || o.Key.EnvVar != "OPENAI_API_KEY" {
 		t.Fatalf("openai provider = %+v", o)
 	}
+	if d := names[c.Config().General.DefaultProvider]; !d.Default {
+		t.Fatalf("default provider %q not marked: %+v", c.Config().General.DefaultProvider, d)
+	}
+	local := &config.Provider{Kind: config.KindOpenAICompatible, BaseURL: "http://127.0.0.1:8080/v1"}
+	hosted := &config.Provider{Kind: config.KindOpenAICompatible, BaseURL: "https://api.example.com/v1"}
+	if needsKey(local) || !needsKey(hosted) {
+		t.Fatal("a server on this machine needs no key; a hosted one does")
+	}
 	if _, err := s.SetKey("nosuch", "sk-abcdefgh12345678"); err == nil || strings.Contains(err.Error(), "sk-abcdefgh12345678") {
 		t.Fatalf("SetKey for an unknown provider = %v; want an error that does not repeat the key", err)
 	}

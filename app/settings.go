@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/reasonkit/desktop/internal/config"
 	"github.com/reasonkit/desktop/internal/core"
+	"github.com/reasonkit/desktop/internal/egress"
 	"github.com/reasonkit/desktop/internal/secrets"
 )
 
@@ -34,7 +36,8 @@ type ProviderInfo struct {
 	Model       string         `json:"model"`
 	Temperature float64        `json:"temperature"`
 	Enabled     bool           `json:"enabled"`
-	NeedsKey    bool           `json:"needs_key"`
+	Default     bool           `json:"default"`   // [general] default_provider
+	NeedsKey    bool           `json:"needs_key"` // hosted APIs do; Ollama and servers on this machine do not
 	Key         secrets.Status `json:"key"`
 }
 
@@ -67,7 +70,7 @@ func (s *SettingsService) Providers() []ProviderInfo {
 		p := cfg.Providers[n]
 		out = append(out, ProviderInfo{
 			Name: n, Kind: p.Kind, BaseURL: p.BaseURL, Model: p.Model, Temperature: p.Temperature,
-			Enabled: p.Enabled == nil || *p.Enabled, NeedsKey: p.Kind != config.KindOllama,
+			Enabled: p.IsEnabled(), Default: n == cfg.General.DefaultProvider, NeedsKey: needsKey(p),
 			Key: s.core.Keychain().Status(n, p.KeyEnv),
 		})
 	}
@@ -92,6 +95,16 @@ func (s *SettingsService) DeleteKey(provider string) (secrets.Status, error) {
 		return s.core.Keychain().Status(provider, p.KeyEnv), nil
 	}
 	return st, err
+}
+
+// needsKey reports whether a provider cannot work without a key (the same
+// rule the core applies when it builds a client).
+func needsKey(p *config.Provider) bool {
+	if p.Kind == config.KindOllama {
+		return false
+	}
+	u, err := url.Parse(p.BaseURL)
+	return err != nil || !egress.IsLoopback(u.Hostname())
 }
 
 // TestKey makes the provider's cheapest authenticated call (listing its

@@ -138,6 +138,7 @@ export interface ProviderInfo {
   model: string;
   temperature: number;
   enabled: boolean;
+  default: boolean;
   needs_key: boolean;
   key: KeyStatus;
 }

@@ -149,7 +149,7 @@ test('set, test and delete a key; the key never comes back to the UI', async () 
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   const openai = page.getByRole('listitem', { name: 'Provider openai' });
   await openai.getByTestId('key-status').waitFor();
-  assert.equal((await openai.getByTestId('key-status').textContent()).trim(), 'not set');
+  assert.match((await openai.getByTestId('key-status').textContent()).trim(), /^not set/);
 
   await openai.getByLabel('API key for openai').fill(FAKE_KEY);
   await openai.getByRole('button', { name: 'Save' }).click();
@@ -167,7 +167,7 @@ test('set, test and delete a key; the key never comes back to the UI', async () 
 
   await openai.getByRole('button', { name: 'Delete' }).click();
   await openai.getByText('Removed from the keychain.').waitFor();
-  assert.equal((await openai.getByTestId('key-status').textContent()).trim(), 'not set');
+  assert.match((await openai.getByTestId('key-status').textContent()).trim(), /^not set/);
 
   const html = await page.content();
   assert.ok(!html.includes(FAKE_KEY), 'key in the DOM');

@@ -52,9 +52,6 @@ func runIndex(ctx context.Context, g *Globals, io *IO, args []string) error {
 		fmt.Fprintf(io.Out, "%s: %d indexed, %d unchanged, %d removed, %d failed; %d chunks stored, %d embedded, %d waiting for vectors (%.1fs)\n",
 			sum.Collection, sum.Indexed, sum.Unchanged, sum.Removed, len(sum.Failed), sum.Chunks, sum.Embedded, sum.EmbedPending, sum.Elapsed.Seconds())
 	}
-	if sum.EmbedError != "" {
-		fmt.Fprintf(io.Err, "warning: %s\n", sum.EmbedError)
-	}
 	if sum.Cancelled {
 		return fmt.Errorf("cancelled; every stored file is complete, run the same command again to resume")
 	}
@@ -62,6 +59,11 @@ func runIndex(ctx context.Context, g *Globals, io *IO, args []string) error {
 		for _, f := range sum.Failed {
 			fmt.Fprintf(io.Err, "failed: %s: %s\n", f.Path, f.Reason)
 		}
+	}
+	if sum.EmbedError != "" {
+		return fmt.Errorf("%s\n(the text is stored: keyword search works; %d chunks wait for vectors)", sum.EmbedError, sum.EmbedPending)
+	}
+	if len(sum.Failed) > 0 {
 		return &PartialError{Failed: len(sum.Failed), Total: len(sum.Failed) + sum.Indexed + sum.Unchanged}
 	}
 	return nil

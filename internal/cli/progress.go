@@ -26,10 +26,6 @@ type progressPrinter struct {
 func (p *progressPrinter) update(pr ingest.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if pr.LastStatus == "failed" {
-		p.clear()
-		fmt.Fprintf(p.w, "failed: %s: %s\n", pr.LastFile, pr.LastError)
-	}
 	now := time.Now()
 	interval := 100 * time.Millisecond
 	if !p.tty {

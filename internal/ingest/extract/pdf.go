@@ -204,6 +204,9 @@ func newFontInfo(v pdf.Value) *fontInfo {
 	if fi.enc == nil {
 		fi.enc = identityEncoding{}
 	}
+	if m := texFontMap(v); m != nil {
+		fi.enc = texEncoding{fi.enc, m}
+	}
 	if v.Key("Subtype").Name() == "Type0" {
 		fi.composite = true
 		desc := v.Key("DescendantFonts").Index(0)
@@ -274,6 +277,65 @@ func (fi *fontInfo) advance(raw string) (w float64, codes, spaces int) {
 		}
 	}
 	return w / 1000, len(raw), spaces
+}
+
+// texFontMap returns the code map for one of Knuth's Computer Modern fonts
+// that has neither an /Encoding nor a /ToUnicode map, as in PDFs from older
+// TeX: without it the parser has no names for ligatures, quotes and math
+// symbols and shows U+FFFD, e.g. for "fi" in "fixed". Other fonts: nil.
+func texFontMap(v pdf.Value) map[byte]string {
+	if v.Key("Subtype").Name() != "Type1" || v.Key("Encoding").Kind() != pdf.Null || v.Key("ToUnicode").Kind() != pdf.Null {
+		return nil
+	}
+	name := v.Key("BaseFont").Name()
+	if i := strings.IndexByte(name, '+'); i >= 0 {
+		name = name[i+1:]
+	}
+	if strings.HasPrefix(name, "CMSY") {
+		return cmsy
+	}
+	for _, p := range []string{"CMR", "CMBX", "CMTI", "CMSL", "CMSS", "CMCSC", "CMB", "CMDUNH", "CMFIB", "CMU"} {
+		if strings.HasPrefix(name, p) {
+			return ot1
+		}
+	}
+	return nil
+}
+
+// ot1 maps the OT1 codes that differ from ASCII in Computer Modern text fonts.
+var ot1 = map[byte]string{
+	0x0B: "ff", 0x0C: "fi", 0x0D: "fl", 0x0E: "ffi", 0x0F: "ffl", 0x10: "ı", 0x19: "ß", 0x1A: "æ",
+	0x1B: "œ", 0x1C: "ø", 0x1D: "Æ", 0x1E: "Œ", 0x1F: "Ø", 0x22: "”", 0x5C: "“", 0x7B: "–", 0x7C: "—",
+}
+
+// cmsy maps common symbols of the Computer Modern math symbol font.
+var cmsy = map[byte]string{
+	0x00: "−", 0x01: "·", 0x02: "×", 0x03: "∗", 0x06: "±", 0x0F: "•", 0x14: "≤", 0x15: "≥",
+	0x21: "→", 0x6A: "|",
+}
+
+// texEncoding decodes the codes in m and leaves the rest to the font's own
+// encoding.
+type texEncoding struct {
+	inner pdf.TextEncoding
+	m     map[byte]string
+}
+
+func (e texEncoding) Decode(raw string) string {
+	var b strings.Builder
+	start := 0
+	for i := 0; i < len(raw); i++ {
+		if m, ok := e.m[raw[i]]; ok {
+			b.WriteString(e.inner.Decode(raw[start:i]))
+			b.WriteString(m)
+			start = i + 1
+		}
+	}
+	if start == 0 {
+		return e.inner.Decode(raw)
+	}
+	b.WriteString(e.inner.Decode(raw[start:]))
+	return b.String()
 }
 
 // textRun is one shown string placed on the page.
@@ -437,7 +499,7 @@ func (in *pdfInterp) run(strm, res pdf.Value, ctm matrix, depth int) {
 	})
 }
 
-var ligatures = strings.NewReplacer("ﬀ", "ff", "ﬁ", "fi", "ﬂ", "fl", "ﬃ", "ffi", "ﬄ", "ffl", "ﬅ", "st", "ﬆ", "st", "\u00a0", " ", "\u00ad", "")
+var ligatures = strings.NewReplacer("ﬀ", "ff", "ﬁ", "fi", "ﬂ", "fl", "ﬃ", "ffi", "ﬄ", "ffl", "ﬅ", "st", "ﬆ", "st", "\u00a0", " ", "\u00ad", "", "\uFFFD", "")
 
 // layout joins the runs in stream order: a new line where the baseline moves
 // by more than half the font size, a blank line where it jumps by more than

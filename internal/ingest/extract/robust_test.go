@@ -169,3 +169,20 @@ func TestEncryptsText(t *testing.T) {
 		t.Error("an encrypted chapter was not detected")
 	}
 }
+
+func TestTeXFontCodes(t *testing.T) {
+	tests := []struct {
+		m         map[byte]string
+		raw, want string
+	}{
+		{ot1, "\x0Cxed", "fixed"},
+		{ot1, "di\x0Berent \x5Cquoted\x22 \x7B dash", "different “quoted” – dash"},
+		{ot1, "plain", "plain"},
+		{cmsy, "a\x00b\x02c", "a−b×c"},
+	}
+	for _, tc := range tests {
+		if got := (texEncoding{identityEncoding{}, tc.m}).Decode(tc.raw); got != tc.want {
+			t.Errorf("Decode(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+}

@@ -7,7 +7,8 @@
 //	cd internal/ingest/extract/testdata/pdfcompare
 //	go run . /usr/share/doc/r-doc-pdf/manual/R-FAQ.pdf /usr/share/doc/valgrind/valgrind_manual.pdf.gz ...
 //
-// Files ending in .gz are decompressed to a temporary directory first. Each
+// "-only TEXT" as the first arguments keeps the extractors whose name holds
+// TEXT. Files ending in .gz are decompressed to a temporary directory first. Each
 // extractor runs in a child process and is stopped after two minutes.
 package main
 
@@ -21,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -184,7 +184,7 @@ func run(ci int, path string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var stderr strings.Builder
-	cmd := exec.CommandContext(ctx, self, "-one", fmt.Sprint(ci), path)
+	cmd := exec.CommandContext(ctx, self, "-one", candidates[ci].name, path)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if ctx.Err() != nil {
@@ -240,12 +240,24 @@ func ungzip(path, dir string) (string, error) {
 
 func main() {
 	if len(os.Args) == 4 && os.Args[1] == "-one" {
-		ci, err := strconv.Atoi(os.Args[2])
-		if err != nil || ci < 0 || ci >= len(candidates) {
-			panic("bad candidate index")
+		for ci, c := range candidates {
+			if c.name == os.Args[2] {
+				one(ci, os.Args[3])
+				return
+			}
 		}
-		one(ci, os.Args[3])
-		return
+		panic("no extractor named " + os.Args[2])
+	}
+	args := os.Args[1:]
+	if len(args) > 1 && args[0] == "-only" {
+		// Keep only the extractors whose name contains the given text.
+		var keep []candidate
+		for _, c := range candidates {
+			if strings.Contains(c.name, args[1]) {
+				keep = append(keep, c)
+			}
+		}
+		candidates, args = keep, args[2:]
 	}
 	tmp, err := os.MkdirTemp("", "pdfcompare-")
 	if err != nil {
@@ -260,7 +272,7 @@ func main() {
 	}
 	totals := make([]total, len(candidates))
 	fmt.Printf("%-28s %-48s %6s %6s %8s  %s\n", "file", "extractor", "pages", "F1", "seconds", "error")
-	for _, arg := range os.Args[1:] {
+	for _, arg := range args {
 		path := arg
 		if strings.HasSuffix(arg, ".gz") {
 			if path, err = ungzip(arg, tmp); err != nil {

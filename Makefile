@@ -7,7 +7,7 @@ APP_TAGS  := desktop,production,$(TAGS)
 BIN       := build/bin/reasonkit
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
 
-.PHONY: run build setup setup-test test test-go test-frontend e2e screenshot bench frontend clean
+.PHONY: run build setup setup-test test test-go bench frontend clean
 
 run: build
 	$(BIN)
@@ -31,7 +31,7 @@ test: setup-test frontend
 test-go:
 	scripts/test.sh go
 
-bench:
+bench: setup-test
 	go test -tags $(TAGS) -run '^$$' -bench . -benchmem ./internal/...
 
 clean:

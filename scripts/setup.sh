@@ -11,7 +11,7 @@ mode=${1:-build}
 
 build_pkgs=(build-essential pkg-config libsqlite3-dev libgtk-3-dev libwebkit2gtk-4.0-dev)
 test_pkgs=(xvfb xauth xdotool imagemagick chromium chromium-driver gnome-keyring dbus-x11 libsecret-tools
-	python3.11-doc poppler-utils curl git)
+	python3.11-doc poppler-utils curl git r-doc-pdf python-reportlab-doc)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

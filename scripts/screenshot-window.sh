@@ -79,6 +79,9 @@ xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- bash -c '
   sleep 0.2
   xdotool key Return
   sleep 1.5
-  import -window "$win" "$OUT"
+  # Capture the screen and cut out the window (there is no window manager).
+  eval "$(xdotool getwindowgeometry --shell "$win")"
+  import -window root -crop "${WIDTH}x${HEIGHT}+${X}+${Y}" +repage "$OUT"
+  convert "$OUT" -bordercolor black -border 1 -trim +repage "$OUT"
   echo "screenshot: wrote $OUT"
 '

@@ -79,7 +79,7 @@ const testDim = 16
 
 // fakeOllama speaks Ollama's /api/embed: a deterministic bag-of-words vector
 // per input, so related texts land near each other.
-func fakeOllama(t *testing.T) *httptest.Server {
+func fakeOllama(t testing.TB) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/api/embed" || r.Method != http.MethodPost {
@@ -112,7 +112,7 @@ func fakeOllama(t *testing.T) *httptest.Server {
 	return srv
 }
 
-func openCore(t *testing.T) *core.Core {
+func openCore(t testing.TB) *core.Core {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
@@ -129,7 +129,7 @@ func openCore(t *testing.T) *core.Core {
 	return c
 }
 
-func writeFile(t *testing.T, path, text string) {
+func writeFile(t testing.TB, path, text string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

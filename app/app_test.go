@@ -330,14 +330,16 @@ func TestLibraryCancelStopsRunAndQueueRuns(t *testing.T) {
 	small := t.TempDir()
 	writeFile(t, filepath.Join(small, "a.txt"), "alpha text\n")
 	writeFile(t, filepath.Join(small, "b.txt"), "beta text\n")
-	id1, err1 := lib.AddPaths("q", []string{filepath.Join(small, "a.txt")})
+	// The first run resumes the big folder, so the next two wait behind it.
+	id1, err1 := lib.AddPaths("big", []string{dir})
 	id2, err2 := lib.AddPaths("q", []string{filepath.Join(small, "b.txt")})
-	if err1 != nil || err2 != nil || id2 != id1+1 {
-		t.Fatalf("queued AddPaths = %d %v, %d %v", id1, err1, id2, err2)
+	id3, err3 := lib.AddPaths("q", []string{filepath.Join(small, "b.txt")}) // same request again while queued
+	if err1 != nil || err2 != nil || err3 != nil || id2 != id1+1 || id3 != id2 {
+		t.Fatalf("queued AddPaths = %d %v, %d %v, %d %v", id1, err1, id2, err2, id3, err3)
 	}
 	lib.wait()
 	d = host.done()
-	if len(d) != 3 || d[1].RunID != id1 || d[2].RunID != id2 || d[1].Indexed != 1 || d[2].Indexed != 1 {
+	if len(d) != 3 || d[1].RunID != id1 || d[2].RunID != id2 || d[1].Indexed == 0 || d[1].Cancelled || d[2].Indexed != 1 {
 		t.Fatalf("done events = %+v", d)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -223,6 +224,13 @@ func (s *LibraryService) AddPaths(collection string, paths []string) (int64, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The same request while it is still waiting (a double click, a folder
+	// dropped twice) joins the queued run instead of indexing twice.
+	for _, q := range s.queue {
+		if q.collection == collection && slices.Equal(q.paths, clean) {
+			return q.id, nil
+		}
+	}
 	s.nextRun++
 	job := &indexJob{id: s.nextRun, collection: collection, paths: clean}
 	if s.current != nil {

@@ -3,7 +3,8 @@
 # Xvfb (real Go services, real SQLite in a temp data dir, a real Secret
 # Service keychain from gnome-keyring) driven by Debian's Chromium through
 # playwright-core. Screenshots of every screen, light and dark, go to
-# $E2E_SHOTS (default: build/e2e-shots; copy a set to docs/screenshots).
+# $E2E_SHOTS (default: build/bin/e2e-shots, ignored by git; copy a set to
+# docs/screenshots).
 #
 # Do not rebuild frontend/dist while this runs: the app embeds and serves it.
 # Needs: wails v2.16.0 (~/go/bin/wails), xvfb, dbus-x11, gnome-keyring,
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WAILS=${WAILS:-$(command -v wails || echo "$HOME/go/bin/wails")}
-SHOTS=${E2E_SHOTS:-$ROOT/build/e2e-shots}
+SHOTS=${E2E_SHOTS:-$ROOT/build/bin/e2e-shots}
 PORT=34115
 
 if curl -s -o /dev/null "http://localhost:$PORT"; then

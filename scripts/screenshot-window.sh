@@ -5,7 +5,7 @@
 # folder, starts the window, types a search with xdotool, opens the first
 # result and writes the PNG. It also prints start-up time and idle memory.
 #
-# Usage: scripts/screenshot-window.sh [OUT.png] [--dark]
+# Usage: scripts/screenshot-window.sh [OUT.png (default build/bin/window-library.png)] [--dark]
 #   CORPUS=dir   folder to index (default: Python's tutorial from python3.11-doc,
 #                else the e2e fixtures)
 #   QUERY=text   what to type into the search box
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=${BIN:-$ROOT/build/bin/reasonkit}
-OUT=${1:-$ROOT/docs/screenshots/window-library.png}
+OUT=${1:-$ROOT/build/bin/window-library.png}
 THEME=light
 [[ "${2:-}" == "--dark" ]] && THEME=dark
 QUERY=${QUERY:-list comprehension}

@@ -202,6 +202,11 @@ test('run a profile: steps stream as cards, citations open the source', async ()
   const badges = await page.locator('details.step .badge').allTextContents();
   assert.ok(badges.some((b) => /\d+% · \w+/.test(b)), `confidence badges: ${badges}`);
 
+  for (const theme of ['light', 'dark']) {
+    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+    await shot(`chat-run-${theme}`);
+  }
+  await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
   await page.getByRole('button', { name: 'S1', exact: true }).first().click();
   const preview = page.getByRole('complementary', { name: 'Passage preview' });
   await preview.getByText(/ninety days/).first().waitFor();

@@ -60,14 +60,20 @@ func (s *Searcher) Search(ctx context.Context, req Request) (*Response, error) {
 	}
 	pool := max(req.K*5, 50)
 
-	var kw, vec []store.Hit
-	if req.Mode == ModeKeyword || req.Mode == ModeHybrid {
-		if expr := matchExpr(req.Query); expr != "" {
-			if kw, err = s.Store.KeywordSearch(ctx, coll.ID, expr, pool); err != nil {
-				return nil, err
-			}
-		}
+	if req.Mode != ModeHybrid && req.Mode != ModeKeyword && req.Mode != ModeVector {
+		return nil, fmt.Errorf("unknown search mode %q: use hybrid, keyword or vector", req.Mode)
 	}
+	// The keyword query runs beside the query embedding and KNN, so hybrid
+	// costs about the slower of the two rather than their sum.
+	var kw, vec []store.Hit
+	var kwErr error
+	kwDone := make(chan struct{})
+	go func() {
+		defer close(kwDone)
+		if expr := matchExpr(req.Query); expr != "" && req.Mode != ModeVector {
+			kw, kwErr = s.Store.KeywordSearch(ctx, coll.ID, expr, pool)
+		}
+	}()
 	if req.Mode == ModeVector || req.Mode == ModeHybrid {
 		var notice string
 		vec, notice, err = s.vectorHits(ctx, coll, req.Query, pool)
@@ -78,8 +84,10 @@ func (s *Searcher) Search(ctx context.Context, req Request) (*Response, error) {
 			notice = err.Error() + "; showing keyword results only"
 		}
 		resp.Notice = notice
-	} else if req.Mode != ModeKeyword {
-		return nil, fmt.Errorf("unknown search mode %q: use hybrid, keyword or vector", req.Mode)
+	}
+	<-kwDone
+	if kwErr != nil {
+		return nil, kwErr
 	}
 
 	cands := fuse(kw, vec, rrfK, vectorWeight(req.Query))

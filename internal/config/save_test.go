@@ -113,7 +113,9 @@ func TestSaveRefusesInvalidConfig(t *testing.T) {
 		{"temperature", func(c *Config) { c.Providers["openai"].Temperature = 3 }, "providers.openai.temperature"},
 		{"base url", func(c *Config) { c.Providers["ollama"].BaseURL = "ftp://x" }, "providers.ollama.base_url"},
 		{"credentials in url", func(c *Config) { c.Providers["ollama"].BaseURL = "http://u:secret@127.0.0.1:11434" }, "providers.ollama.base_url"},
-		{"provider name", func(c *Config) { c.Providers["Bad Name"] = &Provider{Kind: KindOpenAICompatible, BaseURL: "http://127.0.0.1:1/v1"} }, "providers.Bad Name"},
+		{"provider name", func(c *Config) {
+			c.Providers["Bad Name"] = &Provider{Kind: KindOpenAICompatible, BaseURL: "http://127.0.0.1:1/v1"}
+		}, "providers.Bad Name"},
 		{"default provider", func(c *Config) { c.General.DefaultProvider = "nosuch" }, "general.default_provider"},
 		{"theme", func(c *Config) { c.General.Theme = "blue" }, "general.theme"},
 		{"embedding backend", func(c *Config) { c.Embedding.Backend = "cloud" }, "embedding.backend"},

@@ -368,7 +368,7 @@ func TestInfoAndProviders(t *testing.T) {
 	}
 	local := &config.Provider{Kind: config.KindOpenAICompatible, BaseURL: "http://127.0.0.1:8080/v1"}
 	hosted := &config.Provider{Kind: config.KindOpenAICompatible, BaseURL: "https://api.example.com/v1"}
-	if needsKey(local) || !needsKey(hosted) {
+	if core.NeedsKey(local) || !core.NeedsKey(hosted) {
 		t.Fatal("a server on this machine needs no key; a hosted one does")
 	}
 	if _, err := s.SetKey("nosuch", "sk-abcdefgh12345678"); err == nil || strings.Contains(err.Error(), "sk-abcdefgh12345678") {

@@ -27,9 +27,16 @@ type Core struct {
 	door  *egress.Door
 	keys  *secrets.Keychain
 
-	embedOnce sync.Once
-	embedder  embed.Embedder
-	embedErr  error
+	// embedMu guards the lazily opened embedder; SetEmbedding clears it so
+	// the next use opens the newly configured one.
+	embedMu     sync.Mutex
+	embedLoaded bool
+	embedder    embed.Embedder
+	embedErr    error
+
+	// settingsMu serialises the Settings methods (settings.go), which
+	// replace the config and write it back to config.toml.
+	settingsMu sync.Mutex
 
 	// indexLocks holds one *sync.Mutex per collection name: indexing runs
 	// of one collection (manual or from a watcher) never overlap.
@@ -79,7 +86,12 @@ func (c *Core) Door() *egress.Door { return c.door }
 
 // Embedder returns the configured embedder, loading it on first call.
 func (c *Core) Embedder() (embed.Embedder, error) {
-	c.embedOnce.Do(func() { c.embedder, c.embedErr = c.openEmbedder() })
+	c.embedMu.Lock()
+	defer c.embedMu.Unlock()
+	if !c.embedLoaded {
+		c.embedder, c.embedErr = c.openEmbedder()
+		c.embedLoaded = true
+	}
 	return c.embedder, c.embedErr
 }
 

@@ -31,7 +31,7 @@ func (c *Core) Provider(name string) (llm.Client, error) {
 		return nil, fmt.Errorf("provider %q is disabled in config (enabled = false)", name)
 	}
 	cred, err := c.keys.Get(name, p.KeyEnv)
-	if err != nil && needsKey(p) {
+	if err != nil && NeedsKey(p) {
 		env := secrets.EnvVar(name, p.KeyEnv)
 		hint := fmt.Sprintf("run `reasonkit keys set %s` (the key is read from stdin)", name)
 		if env != "" {
@@ -42,9 +42,9 @@ func (c *Core) Provider(name string) (llm.Client, error) {
 	return llm.New(name, p, cred, c.door)
 }
 
-// needsKey reports whether a provider cannot work without a key: hosted
+// NeedsKey reports whether a provider cannot work without a key: hosted
 // APIs do, local servers (Ollama, llama.cpp on loopback) do not.
-func needsKey(p *config.Provider) bool {
+func NeedsKey(p *config.Provider) bool {
 	if p.Kind == config.KindOllama {
 		return false
 	}

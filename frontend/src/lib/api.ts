@@ -5,6 +5,7 @@
 // `npm run build` independent of `wails generate`.
 import type {
   AppInfo, CollectionInfo, DocumentInfo, IndexDone, IndexProgress, KeyStatus, KeyTestResult,
+  ModelChoices, ProviderSettings, EmbeddingInfo, Locations,
   Preview, ProtocolImportError, ProtocolInfo, ProviderInfo, SearchResult,
   ChatThread, ChatMessage, ChatMode, RunSummary, OutboundRecord,
 } from './types';
@@ -142,6 +143,15 @@ export const settings = {
   setKey: (provider: string, key: string) => call<KeyStatus>(S, 'SetKey', provider, key),
   deleteKey: (provider: string) => call<KeyStatus>(S, 'DeleteKey', provider),
   testKey: (provider: string) => call<KeyTestResult>(S, 'TestKey', provider),
+  models: (provider: string) => call<ModelChoices>(S, 'Models', provider),
+  updateProvider: (name: string, p: ProviderSettings) => call<ProviderInfo>(S, 'UpdateProvider', name, p),
+  addProvider: (name: string, baseURL: string, model: string) => call<ProviderInfo>(S, 'AddProvider', name, baseURL, model),
+  setDefaultProvider: (name: string) => call<void>(S, 'SetDefaultProvider', name),
+  setTheme: (theme: string) => call<void>(S, 'SetTheme', theme),
+  embedding: () => call<EmbeddingInfo>(S, 'Embedding'),
+  setEmbedding: (backend: string, model: string, dims: number, baseURL: string) =>
+    call<EmbeddingInfo>(S, 'SetEmbedding', backend, model, dims, baseURL),
+  locations: () => call<Locations>(S, 'Locations'),
 };
 
 const C = 'ChatService';

@@ -149,6 +149,39 @@ export interface KeyTestResult {
   models: string[];
 }
 
+/** ProviderSettings are the provider fields Settings edits (core.ProviderSettings). */
+export interface ProviderSettings {
+  enabled: boolean;
+  base_url: string;
+  model: string;
+  temperature: number;
+}
+
+/** ModelChoices fills a model picker, or says why the provider could not be asked. */
+export interface ModelChoices {
+  reachable: boolean;
+  models: string[];
+  reason: string;
+}
+
+export interface EmbeddingInfo {
+  backend: string;
+  model: string;
+  dimensions: number;
+  base_url: string;
+  ollama_url: string;
+  remote: boolean;
+  reembed: string[];
+  reembed_hint: string;
+}
+
+export interface Locations {
+  data_dir: string;
+  database: string;
+  config_file: string;
+  config_saved: boolean;
+}
+
 export interface ProtocolInfo {
   id: string;
   kind: string; // thinktool | profile

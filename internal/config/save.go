@@ -14,9 +14,11 @@ import (
 // keep a hand-edited file's comments, so the header says where to find them.
 const savedHeader = `# ReasonKit Desktop configuration, saved by the Settings screen.
 # Comments of an earlier hand-edited version are not kept (that file is now
-# config.toml.bak). ` + "`reasonkit --config sample.toml config init`" + ` writes a sample
-# that shows every key with its comment. API keys never go in this file: they
-# live in the OS keychain or in the provider's environment variable.
+# config.toml.bak). ` + "`reasonkit config init`" + ` writes a sample with every key and its
+# comment; to see it without touching this file, run
+# ` + "`reasonkit --config /tmp/reasonkit-sample/config.toml config init`" + `.
+# API keys never go in this file: they live in the OS keychain or in the
+# provider's environment variable.
 
 `
 

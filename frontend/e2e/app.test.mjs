@@ -259,6 +259,22 @@ test('import a bad protocol: the error names line and field', async () => {
   await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
 });
 
+test('a provider setting is saved to config.toml and survives a reload', async () => {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const openai = page.getByRole('listitem', { name: 'Provider openai' });
+  await openai.getByText('Connection and model').click();
+  await openai.getByLabel('Temperature for openai').fill('0.7');
+  await openai.getByRole('button', { name: 'Apply', exact: true }).click();
+  await openai.getByText('Saved to config.toml.').waitFor();
+  await page.reload();
+  await page.waitForFunction(() => !!window.go?.app?.SettingsService, null, { timeout: 30000 });
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const again = page.getByRole('listitem', { name: 'Provider openai' });
+  await again.getByText(/temperature 0\.7/).waitFor();
+  await again.getByText('Connection and model').click();
+  assert.equal(await again.getByLabel('Temperature for openai').inputValue(), '0.7');
+});
+
 test('no script errors on any screen', () => {
   assert.deepEqual(pageErrors, []);
 });

@@ -163,5 +163,6 @@ describe('Settings screen', () => {
     input(el.querySelector('#default-provider') as HTMLSelectElement, 'openai');
     await settle();
     expect(el.textContent).toMatch(/general\.default_provider: provider "openai" is disabled/);
+    expect((el.querySelector('#default-provider') as HTMLSelectElement).value).toBe('ollama');
   });
 });

@@ -15,6 +15,7 @@ import (
 
 	"github.com/reasonkit/desktop/internal/config"
 	"github.com/reasonkit/desktop/internal/core"
+	"github.com/reasonkit/desktop/internal/egress"
 	"github.com/reasonkit/desktop/internal/search"
 )
 
@@ -111,40 +112,9 @@ func configFile(cfg *config.Config) string {
 }
 
 // remoteEmbedding reports whether document text is sent off the machine to
-// compute vectors (any embedder other than the built-in one whose base URL
-// is not on this machine).
+// compute vectors.
 func remoteEmbedding(cfg *config.Config) bool {
-	e := cfg.Embedding
-	switch e.Backend {
-	case "local":
-		return false
-	case "ollama":
-		return e.BaseURL != "" && !isLoopbackURL(e.BaseURL)
-	default:
-		return e.BaseURL == "" || !isLoopbackURL(e.BaseURL)
-	}
-}
-
-func isLoopbackURL(u string) bool {
-	rest := u
-	if i := strings.Index(rest, "://"); i >= 0 {
-		rest = rest[i+3:]
-	}
-	host := rest
-	if i := strings.IndexAny(host, "/?#"); i >= 0 {
-		host = host[:i]
-	}
-	if i := strings.LastIndex(host, "@"); i >= 0 {
-		host = host[i+1:]
-	}
-	if strings.HasPrefix(host, "[") {
-		if i := strings.Index(host, "]"); i >= 0 {
-			host = host[1:i]
-		}
-	} else if i := strings.LastIndex(host, ":"); i >= 0 {
-		host = host[:i]
-	}
-	return host == "localhost" || host == "::1" || strings.HasPrefix(host, "127.")
+	return cfg.Embedding.Backend != "local" && egress.LeavesMachine(cfg.EmbeddingEndpoint())
 }
 
 // Collections lists the collections with their counts.

@@ -213,21 +213,8 @@ func (s *SettingsService) Embedding() EmbeddingInfo {
 	if p := cfg.Providers["ollama"]; p != nil {
 		info.OllamaURL = p.BaseURL
 	}
-	info.Remote = sendsTextAway(cfg)
+	info.Remote = remoteEmbedding(cfg)
 	return info
-}
-
-// sendsTextAway is remoteEmbedding with an ollama embedder's empty base URL
-// resolved the way the core resolves it (to the ollama provider's URL).
-func sendsTextAway(cfg *config.Config) bool {
-	if cfg.Embedding.Backend == "ollama" && cfg.Embedding.BaseURL == "" {
-		if p := cfg.Providers["ollama"]; p != nil {
-			c := *cfg
-			c.Embedding.BaseURL = p.BaseURL
-			return remoteEmbedding(&c)
-		}
-	}
-	return remoteEmbedding(cfg)
 }
 
 // SetEmbedding saves the embedder choice. When it differs from the previous

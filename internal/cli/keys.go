@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reasonkit/desktop/internal/config"
+	"github.com/reasonkit/desktop/internal/core"
 	"github.com/reasonkit/desktop/internal/egress"
 	"github.com/reasonkit/desktop/internal/llm"
 	"github.com/reasonkit/desktop/internal/secrets"
@@ -117,16 +118,6 @@ func configPathForMsg(cfg *config.Config) string {
 	return "config.toml (`reasonkit config init` writes one)"
 }
 
-// needsKey reports whether provider p normally needs an API key: not for
-// Ollama or any server on this machine.
-func needsKey(p *config.Provider) bool {
-	if p.Kind == config.KindOllama {
-		return false
-	}
-	u, err := egress.CheckURL(p.BaseURL)
-	return err != nil || !egress.IsLoopback(u.Hostname())
-}
-
 func keysSet(g *Globals, io *IO, args []string) error {
 	name, err := oneProvider("set", args)
 	if err != nil {
@@ -215,7 +206,7 @@ func keysList(g *Globals, io *IO, args []string) error {
 	sts := newKeychain(io).Statuses(refs)
 	rows := make([]keyRow, len(sts))
 	for i, st := range sts {
-		rows[i] = keyRow{Status: st, NeedsKey: needsKey(cfg.Providers[st.Provider])}
+		rows[i] = keyRow{Status: st, NeedsKey: core.NeedsKey(cfg.Providers[st.Provider])}
 	}
 	if *asJSON {
 		return writeJSON(io.Out, map[string]any{"keys": rows})
@@ -288,7 +279,7 @@ func keysTest(ctx context.Context, g *Globals, io *IO, args []string) error {
 	if err != nil && !errors.Is(err, secrets.ErrNotFound) {
 		return err // no keychain reachable: the error says what to do
 	}
-	if !cred.IsSet() && needsKey(p) {
+	if !cred.IsSet() && core.NeedsKey(p) {
 		env := secrets.EnvVar(name, p.KeyEnv)
 		if env != "" {
 			return fmt.Errorf("%s: no key set: run `reasonkit keys set %s` or set %s", name, name, env)

@@ -88,3 +88,23 @@ func TestWriteSample(t *testing.T) {
 		t.Fatal("overwrote an existing config")
 	}
 }
+
+func TestEmbeddingEndpoint(t *testing.T) {
+	cfg := Default()
+	if got := cfg.EmbeddingEndpoint(); got != "" {
+		t.Fatalf("local embedder endpoint = %q", got)
+	}
+	cfg.Embedding.Backend = "ollama"
+	cfg.Providers["ollama"].BaseURL = "http://gpu-box.lan:11434"
+	if got := cfg.EmbeddingEndpoint(); got != "http://gpu-box.lan:11434" {
+		t.Fatalf("ollama endpoint should follow the ollama provider: %q", got)
+	}
+	cfg.Embedding.BaseURL = "http://127.0.0.1:9999"
+	if got := cfg.EmbeddingEndpoint(); got != "http://127.0.0.1:9999" {
+		t.Fatalf("explicit base_url ignored: %q", got)
+	}
+	cfg.Embedding.Backend, cfg.Embedding.BaseURL = "openai", ""
+	if got := cfg.EmbeddingEndpoint(); got != "https://api.openai.com/v1" {
+		t.Fatalf("openai default = %q", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/reasonkit/desktop/internal/config"
 	"github.com/reasonkit/desktop/internal/egress"
@@ -22,7 +23,7 @@ import (
 
 // Core is an open data dir with its config.
 type Core struct {
-	cfg   *config.Config
+	cfg   atomic.Pointer[config.Config]
 	store *store.Store
 	door  *egress.Door
 	keys  *secrets.Keychain
@@ -64,7 +65,8 @@ func Open(cfg *config.Config) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Core{cfg: cfg, store: st, keys: secrets.New(os.Getenv)}
+	c := &Core{store: st, keys: secrets.New(os.Getenv)}
+	c.cfg.Store(cfg)
 	c.door = egress.New(st)
 	return c, nil
 }
@@ -73,7 +75,9 @@ func Open(cfg *config.Config) (*Core, error) {
 func (c *Core) Close() error { return c.store.Close() }
 
 // Config is the configuration this core was opened with.
-func (c *Core) Config() *config.Config { return c.cfg }
+// Config is the live configuration. Settings changes replace it as a whole,
+// so a caller holding the result sees one consistent version.
+func (c *Core) Config() *config.Config { return c.cfg.Load() }
 
 // Store gives maintenance commands and tests direct access.
 func (c *Core) Store() *store.Store { return c.store }
@@ -96,24 +100,14 @@ func (c *Core) Embedder() (embed.Embedder, error) {
 }
 
 func (c *Core) openEmbedder() (embed.Embedder, error) {
-	e := c.cfg.Embedding
+	e := c.Config().Embedding
 	switch e.Backend {
 	case "local":
 		return openLocalEmbedder()
 	case "ollama":
-		base := e.BaseURL
-		if base == "" {
-			base = "http://127.0.0.1:11434"
-			if p := c.cfg.Providers["ollama"]; p != nil {
-				base = p.BaseURL
-			}
-		}
-		return embed.NewOllama(c.door, base, e.Model, e.Dimensions)
+		return embed.NewOllama(c.door, c.Config().EmbeddingEndpoint(), e.Model, e.Dimensions)
 	case "openai":
-		base := e.BaseURL
-		if base == "" {
-			base = "https://api.openai.com/v1"
-		}
+		base := c.Config().EmbeddingEndpoint()
 		keyEnv := e.KeyEnv
 		if keyEnv == "" {
 			keyEnv = "OPENAI_API_KEY"
@@ -147,7 +141,7 @@ func (c *Core) Index(ctx context.Context, req IndexRequest, progress func(ingest
 
 func (c *Core) pipeline() *ingest.Pipeline {
 	emb, err := c.Embedder()
-	pr := c.cfg.Processing
+	pr := c.Config().Processing
 	return &ingest.Pipeline{
 		Store:       c.store,
 		Embedder:    emb,
@@ -155,13 +149,13 @@ func (c *Core) pipeline() *ingest.Pipeline {
 		Chunking:    chunk.Options{Size: pr.ChunkSize, Overlap: pr.ChunkOverlap},
 		Limits:      extract.Limits{MaxBytes: int64(pr.MaxFileSizeMB) << 20},
 		Workers:     pr.Workers,
-		BatchSize:   c.cfg.Embedding.BatchSize,
+		BatchSize:   c.Config().Embedding.BatchSize,
 	}
 }
 
 // Search finds passages. Zero fields in req take the [retrieval] defaults.
 func (c *Core) Search(ctx context.Context, req search.Request) (*search.Response, error) {
-	r := c.cfg.Retrieval
+	r := c.Config().Retrieval
 	if req.K <= 0 {
 		req.K = r.TopK
 	}

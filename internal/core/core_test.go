@@ -83,7 +83,7 @@ func TestBalancedProfileOverRealHTTP(t *testing.T) {
 func TestProviderWithoutKeySaysWhatToDo(t *testing.T) {
 	srv := llmtest.NewOpenAI(t, "x")
 	c := openTestCore(t, srv)
-	c.cfg.Providers["hosted"] = &config.Provider{Kind: config.KindOpenAI, BaseURL: "https://api.example.com/v1", Model: "m", KeyEnv: "REASONKIT_TEST_UNSET_KEY"}
+	c.Config().Providers["hosted"] = &config.Provider{Kind: config.KindOpenAI, BaseURL: "https://api.example.com/v1", Model: "m", KeyEnv: "REASONKIT_TEST_UNSET_KEY"}
 	_, err := c.Provider("hosted")
 	if err == nil || !strings.Contains(err.Error(), "reasonkit keys set hosted") || !strings.Contains(err.Error(), "REASONKIT_TEST_UNSET_KEY") {
 		t.Fatalf("error = %v", err)

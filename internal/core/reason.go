@@ -21,11 +21,11 @@ import (
 // says how to add one.
 func (c *Core) Provider(name string) (llm.Client, error) {
 	if name == "" {
-		name = c.cfg.General.DefaultProvider
+		name = c.Config().General.DefaultProvider
 	}
-	p, ok := c.cfg.Providers[name]
+	p, ok := c.Config().Providers[name]
 	if !ok {
-		return nil, fmt.Errorf("provider %q is not configured (have %v); add [providers.%s] to %s", name, c.cfg.ProviderNames(), name, c.configFileName())
+		return nil, fmt.Errorf("provider %q is not configured (have %v); add [providers.%s] to %s", name, c.Config().ProviderNames(), name, c.configFileName())
 	}
 	if !p.IsEnabled() {
 		return nil, fmt.Errorf("provider %q is disabled in config (enabled = false)", name)
@@ -53,8 +53,8 @@ func NeedsKey(p *config.Provider) bool {
 }
 
 func (c *Core) configFileName() string {
-	if c.cfg.Path != "" {
-		return c.cfg.Path
+	if c.Config().Path != "" {
+		return c.Config().Path
 	}
 	return "config.toml (`reasonkit config init` writes one)"
 }
@@ -62,7 +62,7 @@ func (c *Core) configFileName() string {
 // Registry returns the built-in protocols plus the user's, and every
 // problem found in the user's files (which never hides the good ones).
 func (c *Core) Registry() (*protocol.Registry, []error) {
-	return protocol.Load(c.cfg.ProtocolDir())
+	return protocol.Load(c.Config().ProtocolDir())
 }
 
 // retriever grounds runs in a collection with hybrid search.
@@ -105,7 +105,7 @@ func (c *Core) Ask(ctx context.Context, req RunRequest, onEvent func(protocol.Ev
 	}
 	ctx = store.WithRunID(ctx, runID)
 	return protocol.Ask(ctx, protocol.AskSpec{RunID: runID, Question: req.Query, Collection: req.Collection,
-		TopK: c.cfg.Retrieval.TopK, History: req.History, Model: req.Model, Budget: req.Budget}, deps)
+		TopK: c.Config().Retrieval.TopK, History: req.History, Model: req.Model, Budget: req.Budget}, deps)
 }
 
 // Think runs a ThinkTool or a profile, streaming events to onEvent, and
@@ -120,7 +120,7 @@ func (c *Core) Think(ctx context.Context, req RunRequest, onEvent func(protocol.
 	}
 	ctx = store.WithRunID(ctx, runID)
 	return protocol.Execute(ctx, protocol.RunSpec{RunID: runID, Protocol: req.Protocol, Profile: req.Profile, Query: req.Query,
-		Inputs: req.Inputs, Collection: req.Collection, TopK: c.cfg.Retrieval.TopK, Model: req.Model, Budget: req.Budget}, deps)
+		Inputs: req.Inputs, Collection: req.Collection, TopK: c.Config().Retrieval.TopK, Model: req.Model, Budget: req.Budget}, deps)
 }
 
 func (c *Core) runDeps(req RunRequest, onEvent func(protocol.Event)) (protocol.Deps, string, error) {
@@ -159,17 +159,17 @@ func (c *Core) Outbound(ctx context.Context, runID string, limit int) ([]store.O
 // KeyStatuses reports every configured provider's key without revealing it.
 func (c *Core) KeyStatuses() []secrets.Status {
 	var out []secrets.Status
-	for _, name := range c.cfg.ProviderNames() {
-		out = append(out, c.keys.Status(name, c.cfg.Providers[name].KeyEnv))
+	for _, name := range c.Config().ProviderNames() {
+		out = append(out, c.keys.Status(name, c.Config().Providers[name].KeyEnv))
 	}
 	return out
 }
 
 // SetKey stores a provider's key in the OS keychain and returns its masked status.
 func (c *Core) SetKey(provider, key string) (secrets.Status, error) {
-	p, ok := c.cfg.Providers[provider]
+	p, ok := c.Config().Providers[provider]
 	if !ok {
-		return secrets.Status{}, fmt.Errorf("provider %q is not configured (have %v)", provider, c.cfg.ProviderNames())
+		return secrets.Status{}, fmt.Errorf("provider %q is not configured (have %v)", provider, c.Config().ProviderNames())
 	}
 	if err := c.keys.Set(provider, key); err != nil {
 		return secrets.Status{}, err
@@ -179,9 +179,9 @@ func (c *Core) SetKey(provider, key string) (secrets.Status, error) {
 
 // DeleteKey removes a provider's key from the OS keychain.
 func (c *Core) DeleteKey(provider string) (secrets.Status, error) {
-	p, ok := c.cfg.Providers[provider]
+	p, ok := c.Config().Providers[provider]
 	if !ok {
-		return secrets.Status{}, fmt.Errorf("provider %q is not configured (have %v)", provider, c.cfg.ProviderNames())
+		return secrets.Status{}, fmt.Errorf("provider %q is not configured (have %v)", provider, c.Config().ProviderNames())
 	}
 	if err := c.keys.Delete(provider); err != nil {
 		return secrets.Status{}, err

@@ -109,14 +109,14 @@ func (c *Core) SetTheme(theme string) error {
 func (c *Core) changeConfig(change func(next *config.Config) error) error {
 	c.settingsMu.Lock()
 	defer c.settingsMu.Unlock()
-	next := cloneConfig(c.cfg)
+	next := cloneConfig(c.Config())
 	if err := change(next); err != nil {
 		return err
 	}
 	if err := config.Save(next); err != nil {
 		return err
 	}
-	*c.cfg = *next
+	c.cfg.Store(next)
 	return nil
 }
 

@@ -151,11 +151,8 @@ func remoteEmbedding(cfg *config.Config) []Finding {
 	if cfg.Embedding.Backend == "local" {
 		return nil
 	}
-	base := cfg.Embedding.BaseURL
-	if cfg.Embedding.Backend == "ollama" && base == "" {
-		base = "http://127.0.0.1:11434"
-	}
-	if u, err := url.Parse(base); err == nil && base != "" && egress.IsLoopback(u.Hostname()) {
+	base := cfg.EmbeddingEndpoint()
+	if !egress.LeavesMachine(base) {
 		return nil // a model server on this machine: the text stays here
 	}
 	return []Finding{{Check: "remote-embedding", Path: cfg.Path,

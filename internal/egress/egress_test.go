@@ -258,3 +258,19 @@ func TestContextCancelsRequest(t *testing.T) {
 		t.Fatalf("err = %v, want DeadlineExceeded", err)
 	}
 }
+
+func TestLeavesMachine(t *testing.T) {
+	for u, want := range map[string]bool{
+		"http://127.0.0.1:11434":    false,
+		"http://localhost:8080/v1":  false,
+		"http://[::1]:1234":         false,
+		"http://127.evil.example/":  true,
+		"https://api.openai.com/v1": true,
+		"http://10.0.0.5:11434":     true,
+		"not a url":                 true,
+	} {
+		if got := LeavesMachine(u); got != want {
+			t.Errorf("LeavesMachine(%q) = %v, want %v", u, got, want)
+		}
+	}
+}

@@ -247,7 +247,10 @@ type AppInfo struct {
 	ConfigFile       string `json:"config_file"`
 	EmbeddingBackend string `json:"embedding_backend"`
 	EmbeddingModel   string `json:"embedding_model"`
-	RemoteEmbedding  bool   `json:"remote_embedding"`
-	Theme            string `json:"theme"`
-	Indexing         bool   `json:"indexing"`
+	// EmbedderID names the configured embedder as collections record
+	// theirs (CollectionInfo.EmbedderID), "backend:model@dims".
+	EmbedderID      string `json:"embedder_id"`
+	RemoteEmbedding bool   `json:"remote_embedding"`
+	Theme           string `json:"theme"`
+	Indexing        bool   `json:"indexing"`
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/reasonkit/desktop/internal/core"
 	"github.com/reasonkit/desktop/internal/egress"
 	"github.com/reasonkit/desktop/internal/search"
+	"github.com/reasonkit/desktop/internal/store"
 )
 
 // Event names sent to the UI.
@@ -59,6 +60,7 @@ type indexJob struct {
 	id         int64
 	collection string
 	paths      []string
+	reembed    bool // drop the collection's vectors and compute them again
 	cancel     context.CancelFunc
 }
 
@@ -100,8 +102,17 @@ func (s *LibraryService) Info() AppInfo {
 	return AppInfo{
 		Version: s.version, DataDir: cfg.DataDir, ConfigFile: configFile(cfg),
 		EmbeddingBackend: cfg.Embedding.Backend, EmbeddingModel: cfg.Embedding.Model,
+		EmbedderID:      configuredEmbedderID(cfg),
 		RemoteEmbedding: remoteEmbedding(cfg), Theme: cfg.General.Theme, Indexing: busy,
 	}
+}
+
+// configuredEmbedderID names the configured embedder the way collections
+// record theirs ("backend:model@dims"), without opening it: opening the
+// local model is slow and a remote one may need a key.
+func configuredEmbedderID(cfg *config.Config) string {
+	e := cfg.Embedding
+	return fmt.Sprintf("%s:%s@%d", e.Backend, e.Model, e.Dimensions)
 }
 
 func configFile(cfg *config.Config) string {
@@ -197,7 +208,7 @@ func (s *LibraryService) AddPaths(collection string, paths []string) (int64, err
 	// The same request while it is still waiting (a double click, a folder
 	// dropped twice) joins the queued run instead of indexing twice.
 	for _, q := range s.queue {
-		if q.collection == collection && slices.Equal(q.paths, clean) {
+		if q.collection == collection && !q.reembed && slices.Equal(q.paths, clean) {
 			return q.id, nil
 		}
 	}
@@ -218,6 +229,40 @@ func (s *LibraryService) Reindex(documentID int64) (int64, error) {
 		return 0, err
 	}
 	return s.AddPaths(d.Collection, []string{d.Path})
+}
+
+// Reembed drops a collection's vectors and computes them again with the
+// configured embedder, as a background run on the same queue as AddPaths
+// (same progress and done events). Text stays stored, so keyword search
+// keeps working meanwhile. Use it after changing the embedder: until then
+// the collection's new files get no vectors.
+func (s *LibraryService) Reembed(collection string) (int64, error) {
+	if collection = strings.TrimSpace(collection); collection == "" {
+		return 0, errors.New("re-embed: name the collection to re-embed")
+	}
+	cols, err := s.core.Collections(s.ctx())
+	if err != nil {
+		return 0, fmt.Errorf("re-embed %q: listing collections: %w", collection, err)
+	}
+	if !slices.ContainsFunc(cols, func(c store.Collection) bool { return c.Name == collection }) {
+		return 0, fmt.Errorf("re-embed: there is no collection %q; pick one from the sidebar", collection)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// A second click while the re-embed still waits joins it.
+	for _, q := range s.queue {
+		if q.collection == collection && q.reembed {
+			return q.id, nil
+		}
+	}
+	s.nextRun++
+	job := &indexJob{id: s.nextRun, collection: collection, reembed: true}
+	if s.current != nil {
+		s.queue = append(s.queue, job)
+		return job.id, nil
+	}
+	s.startLocked(job)
+	return job.id, nil
 }
 
 // CancelIndex stops the current run and drops queued ones. It reports
@@ -247,7 +292,7 @@ func (s *LibraryService) runJob(ctx context.Context, job *indexJob) {
 	flushed := make(chan struct{})
 	go func() { th.run(stop); close(flushed) }()
 
-	sum, err := s.core.Index(ctx, core.IndexRequest{Collection: job.collection, Paths: job.paths}, th.offer)
+	sum, err := s.core.Index(ctx, core.IndexRequest{Collection: job.collection, Paths: job.paths, Reembed: job.reembed}, th.offer)
 	close(stop)
 	<-flushed
 	job.cancel()

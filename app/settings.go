@@ -241,7 +241,7 @@ func (s *SettingsService) SetEmbedding(backend, model string, dims int, baseURL 
 		}
 	}
 	if len(info.Reembed) > 0 {
-		info.ReembedHint = fmt.Sprintf("Re-embed each with `reasonkit index --collection NAME --reembed` (for example `reasonkit index --collection %s --reembed`); until then their new files are found by keyword search only.", info.Reembed[0])
+		info.ReembedHint = fmt.Sprintf("Re-embed each from the Library (select it, then Re-embed) or with `reasonkit index --collection NAME --reembed` (for example `reasonkit index --collection %s --reembed`); until then their new files are found by keyword search only.", info.Reembed[0])
 	}
 	return info, nil
 }

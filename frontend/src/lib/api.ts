@@ -115,6 +115,8 @@ export const library = {
   /** addPaths starts indexing in the background and returns its run id; progress arrives as events. */
   addPaths: (collection: string, paths: string[]) => call<number>(L, 'AddPaths', collection, paths),
   reindex: (documentID: number) => call<number>(L, 'Reindex', documentID),
+  /** reembed recomputes a collection's vectors as a background run (same events as addPaths). */
+  reembed: (collection: string) => call<number>(L, 'Reembed', collection),
   cancelIndex: () => call<boolean>(L, 'CancelIndex'),
   removeDocument: (id: number) => call<void>(L, 'RemoveDocument', id),
   deleteCollection: (name: string) => call<void>(L, 'DeleteCollection', name),
@@ -161,6 +163,7 @@ export const chat = {
   newThread: () => call<number>(C, 'NewThread'),
   messages: (chatID: number) => call<ChatMessage[]>(C, 'Messages', chatID),
   deleteThread: (chatID: number) => call<void>(C, 'DeleteThread', chatID),
+  renameThread: (chatID: number, title: string) => call<void>(C, 'RenameThread', chatID, title),
   modes: () => call<ChatMode[]>(C, 'Modes'),
   /** send posts a message and returns a ticket; the run streams ChatEvents with it. */
   send: (chatID: number, req: { mode: string; text: string; collection: string; provider: string; model: string }) =>

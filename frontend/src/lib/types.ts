@@ -117,6 +117,8 @@ export interface AppInfo {
   config_file: string;
   embedding_backend: string;
   embedding_model: string;
+  /** The configured embedder as collections record theirs: "backend:model@dims". */
+  embedder_id: string;
   remote_embedding: boolean;
   theme: string;
   indexing: boolean;

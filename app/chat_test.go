@@ -192,3 +192,28 @@ func TestChatModesAndProtocols(t *testing.T) {
 		t.Fatalf("non-TOML import = %+v", res)
 	}
 }
+
+func TestChatRenameThread(t *testing.T) {
+	c := openCore(t)
+	chat := NewChatService(c, &recorder{})
+	id, err := chat.NewThread()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, title, want string }{
+		{"plain", "Lease questions", "Lease questions"},
+		{"spaces collapse", "  Lease:\tnotice   and rent ", "Lease: notice and rent"},
+	}
+	for _, tc := range cases {
+		if err := chat.RenameThread(id, tc.title); err != nil {
+			t.Fatalf("%s: RenameThread: %v", tc.name, err)
+		}
+		threads, err := chat.Threads()
+		if err != nil || len(threads) != 1 || threads[0].Title != tc.want {
+			t.Fatalf("%s: Threads = %+v, %v; want title %q", tc.name, threads, err, tc.want)
+		}
+	}
+	if err := chat.RenameThread(id+99, "nobody"); err == nil {
+		t.Fatal("renaming a missing thread: want an error")
+	}
+}

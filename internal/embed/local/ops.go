@@ -1030,50 +1030,10 @@ func reduce(kind string) opFunc {
 				base := o*mid*inner + j
 				switch x.dt {
 				case f32:
-					var acc float64
-					switch kind {
-					case "Max":
-						acc = math.Inf(-1)
-					case "Prod":
-						acc = 1
-					}
-					for m := 0; m < mid; m++ {
-						v := float64(x.f[base+m*inner])
-						switch kind {
-						case "Sum", "Mean":
-							acc += v
-						case "Max":
-							acc = max(acc, v)
-						case "Prod":
-							acc *= v
-						}
-					}
-					if kind == "Mean" {
-						acc /= float64(mid)
-					}
+					acc := reduceAxis(kind, mid, math.Inf(-1), func(m int) float64 { return float64(x.f[base+m*inner]) })
 					out.f[o*inner+j] = float32(acc)
 				case i32:
-					var acc int64
-					switch kind {
-					case "Max":
-						acc = math.MinInt64
-					case "Prod":
-						acc = 1
-					}
-					for m := 0; m < mid; m++ {
-						v := int64(x.i[base+m*inner])
-						switch kind {
-						case "Sum", "Mean":
-							acc += v
-						case "Max":
-							acc = max(acc, v)
-						case "Prod":
-							acc *= v
-						}
-					}
-					if kind == "Mean" {
-						acc /= int64(mid)
-					}
+					acc := reduceAxis(kind, mid, int64(math.MinInt64), func(m int) int64 { return int64(x.i[base+m*inner]) })
 					out.i[o*inner+j] = int32(acc)
 				default:
 					return nil, fmt.Errorf("unsupported dtype %s", x.dt)
@@ -1240,4 +1200,31 @@ func opBatchMatMul(n *node, in []*tensor) ([]*tensor, error) {
 		}
 	}
 	return one(out), nil
+}
+
+// reduceAxis folds mid values, read through at, with kind (Sum, Mean, Max
+// or Prod); lowest is the identity of Max for T.
+func reduceAxis[T float64 | int64](kind string, mid int, lowest T, at func(m int) T) T {
+	var acc T
+	switch kind {
+	case "Max":
+		acc = lowest
+	case "Prod":
+		acc = 1
+	}
+	for m := 0; m < mid; m++ {
+		v := at(m)
+		switch kind {
+		case "Sum", "Mean":
+			acc += v
+		case "Max":
+			acc = max(acc, v)
+		case "Prod":
+			acc *= v
+		}
+	}
+	if kind == "Mean" {
+		acc /= T(mid)
+	}
+	return acc
 }

@@ -4,12 +4,12 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/reasonkit/desktop/internal/sourcescan"
 )
 
 // bypassAllowed are package directories (relative to the module root) that
@@ -83,58 +83,25 @@ func clientUses(fset *token.FileSet, f *ast.File) []string {
 	return hits
 }
 
-func findModuleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
+func TestNoOtherPackageBuildsAnHTTPClient(t *testing.T) {
+	wd, _ := os.Getwd()
+	root, err := sourcescan.ModuleRoot(wd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
-func TestNoOtherPackageBuildsAnHTTPClient(t *testing.T) {
-	root := findModuleRoot(t)
 	fset := token.NewFileSet()
+	files, err := sourcescan.NonTestFiles(fset, root, "internal", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var hits []string
 	scanned := 0
-	for _, top := range []string{"internal", "app"} {
-		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if os.IsNotExist(err) && path == filepath.Join(root, top) {
-					return filepath.SkipDir
-				}
-				return err
-			}
-			if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-				return nil
-			}
-			rel, _ := filepath.Rel(root, filepath.Dir(path))
-			rel = filepath.ToSlash(rel)
-			for _, a := range bypassAllowed {
-				if rel == a || strings.HasPrefix(rel, a+"/") {
-					return nil
-				}
-			}
-			f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-			if err != nil {
-				return err
-			}
-			scanned++
-			hits = append(hits, clientUses(fset, f)...)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+	for _, f := range files {
+		if allowedBypass(f.Dir) {
+			continue
 		}
+		scanned++
+		hits = append(hits, clientUses(fset, f.AST)...)
 	}
 	if scanned == 0 {
 		t.Fatal("scanned no files: the walk is not looking at the module")
@@ -183,4 +150,13 @@ func TestBypassDetector(t *testing.T) {
 			}
 		}
 	}
+}
+
+func allowedBypass(dir string) bool {
+	for _, a := range bypassAllowed {
+		if dir == a || strings.HasPrefix(dir, a+"/") {
+			return true
+		}
+	}
+	return false
 }

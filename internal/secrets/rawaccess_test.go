@@ -4,11 +4,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/reasonkit/desktop/internal/sourcescan"
 )
 
 // readersAllowed are the package directories (relative to the module root)
@@ -29,24 +29,6 @@ func rawKeyReaders(fset *token.FileSet, file *ast.File) []string {
 	return hits
 }
 
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func allowedReader(rel string) bool {
 	for _, a := range readersAllowed {
 		if rel == a || strings.HasPrefix(rel, a+"/") {
@@ -57,35 +39,21 @@ func allowedReader(rel string) bool {
 }
 
 func TestOnlyModelClientsReadRawKeys(t *testing.T) {
-	root := moduleRoot(t)
+	wd, _ := os.Getwd()
+	root, err := sourcescan.ModuleRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fset := token.NewFileSet()
+	parsed, err := sourcescan.NonTestFiles(fset, root, "internal", "app", "main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var bad []string
-	files := 0
-	for _, top := range []string{"internal", "app", "main.go"} {
-		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if os.IsNotExist(err) {
-					return nil
-				}
-				return err
-			}
-			if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-				return nil
-			}
-			rel, _ := filepath.Rel(root, filepath.Dir(path))
-			files++
-			if allowedReader(filepath.ToSlash(rel)) {
-				return nil
-			}
-			f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-			if err != nil {
-				return err
-			}
-			bad = append(bad, rawKeyReaders(fset, f)...)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+	files := len(parsed)
+	for _, f := range parsed {
+		if !allowedReader(f.Dir) {
+			bad = append(bad, rawKeyReaders(fset, f.AST)...)
 		}
 	}
 	if files == 0 {

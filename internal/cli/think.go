@@ -174,6 +174,12 @@ func confidenceText(c *float64) string {
 
 func printRunResult(io *IO, r *protocol.Run) {
 	w := io.Out
+	if strings.TrimSpace(r.Answer) == "" {
+		// Nothing was answered (the run failed or was stopped early): the
+		// error follows on stderr; only point to the trace.
+		fmt.Fprintf(w, "Run %s (%s) — `reasonkit runs show %s` for the full trace\n", r.ID, r.Status, r.ID)
+		return
+	}
 	fmt.Fprintf(w, "\n%s\n\n", strings.TrimSpace(r.Answer))
 	fmt.Fprintf(w, "Confidence: %s", confidenceText(r.Confidence))
 	if r.MinConfidence != nil && r.Passed != nil {
